@@ -1,0 +1,55 @@
+# nslua — see README.md. Every target installs what it needs (as root).
+GO      ?= go
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+BIN     := $(CURDIR)/nslua
+
+# Debian packages the tests and recipes use (tools that check nslua, and the
+# busybox that container recipes put in a root filesystem).
+APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount
+APT_BENCH := lua5.4 hyperfine bubblewrap crun
+
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: all build deps test unit integration demo bench install lint clean
+
+all: build
+
+deps:
+	$(call apt_install,$(APT_TEST))
+	$(GO) mod download
+
+build:
+	$(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/nslua
+
+# The whole suite: unit tests with the race detector, then the integration
+# tests one package at a time (each test checks the machine for leftovers).
+test: deps build
+	$(GO) vet ./...
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/test$$' | grep -v '/test/')
+	NSLUA_BIN=$(BIN) $(GO) test -count=1 -p 1 -timeout 15m ./test/...
+
+demo: deps build
+	$(BIN) -r demo
+
+bench: deps build
+	$(call apt_install,$(APT_TEST) $(APT_BENCH))
+	NSLUA_BIN=$(BIN) $(GO) run ./bench -o docs/BENCHMARKS.md
+
+install: build
+	install -m 0755 $(BIN) /usr/local/bin/nslua
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: $$out"; exit 1; fi
+	$(GO) vet ./...
+	@if $(GO) install honnef.co/go/tools/cmd/staticcheck@latest 2>/dev/null; then \
+		staticcheck ./...; else echo "staticcheck not installable here; skipped"; fi
+
+clean:
+	rm -f $(BIN)

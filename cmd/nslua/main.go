@@ -1,0 +1,264 @@
+// Command nslua runs Lua scripts that build and inspect Linux namespaces,
+// network topologies and containers. See README.md and docs/.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/term"
+
+	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/repl"
+	"github.com/nslua/nslua/scripts"
+	"github.com/nslua/nslua/stdlib"
+)
+
+// version is set by the Makefile through -ldflags.
+var version = "dev"
+
+const usage = `usage: nslua [options] [script [args...]]
+  -e CODE      run CODE (repeatable, before the script)
+  -l NAME      require NAME and bind it to a global of that name
+  -i           enter the REPL after the script / -e
+  -            read the script from stdin
+  -r NAME      run an embedded recipe (nslua -r list lists them)
+  --rootless   run inside a new user namespace mapping the caller to root
+  -v, --version  print the version
+  -h, --help   print this help
+With no script and no -e, nslua starts the REPL.
+`
+
+// exit codes (API.md)
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+type action struct {
+	kind string // "e" or "l"
+	val  string
+}
+
+type config struct {
+	actions  []action
+	script   string // "" none, "-" stdin
+	recipe   string
+	args     []string
+	repl     bool
+	version  bool
+	help     bool
+	rootless bool
+}
+
+type usageError string
+
+func (e usageError) Error() string { return string(e) }
+
+func parseArgs(argv []string) (*config, error) {
+	c := &config{}
+	for i := 0; i < len(argv); i++ {
+		a := argv[i]
+		need := func() (string, error) {
+			if i+1 >= len(argv) {
+				return "", usageError("option " + a + " needs an argument")
+			}
+			i++
+			return argv[i], nil
+		}
+		switch {
+		case a == "--":
+			if i+1 < len(argv) {
+				c.script, c.args = argv[i+1], argv[i+2:]
+			}
+			return c, nil
+		case a == "-":
+			c.script, c.args = "-", argv[i+1:]
+			return c, nil
+		case a == "-e" || a == "-l" || a == "-r":
+			v, err := need()
+			if err != nil {
+				return nil, err
+			}
+			if a == "-r" {
+				c.recipe, c.args = v, argv[i+1:]
+				return c, nil
+			}
+			c.actions = append(c.actions, action{a[1:], v})
+		case strings.HasPrefix(a, "-e") || strings.HasPrefix(a, "-l"):
+			c.actions = append(c.actions, action{a[1:2], a[2:]})
+		case a == "-i":
+			c.repl = true
+		case a == "-v" || a == "--version":
+			c.version = true
+		case a == "-h" || a == "--help":
+			c.help = true
+		case a == "--rootless":
+			c.rootless = true
+		case strings.HasPrefix(a, "-"):
+			return nil, usageError("unknown option " + a)
+		default:
+			c.script, c.args = a, argv[i+1:]
+			return c, nil
+		}
+	}
+	return c, nil
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(argv []string) int {
+	c, err := parseArgs(argv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nslua: %v\n%s", err, "try 'nslua --help'\n")
+		return exitUsage
+	}
+	switch {
+	case c.help:
+		fmt.Print(usage)
+		return exitOK
+	case c.version:
+		fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion)
+		return exitOK
+	case c.rootless:
+		fmt.Fprintln(os.Stderr, "nslua: --rootless: not yet available")
+		return exitUsage
+	}
+	if c.recipe == "list" {
+		listRecipes(os.Stdout)
+		return exitOK
+	}
+
+	vm := engine.New(modules, stdlib.FS)
+	defer vm.Close()
+	stopSignals := forwardSignals(vm)
+	defer stopSignals()
+
+	code := runVM(vm, c)
+	vm.Close()
+	if sig := vm.Interrupted(); sig != nil {
+		if s, ok := sig.(syscall.Signal); ok {
+			return 128 + int(s)
+		}
+	}
+	return code
+}
+
+// runVM runs -e/-l actions, the script or recipe, and the REPL, in lua.c's
+// order, and returns the exit code.
+func runVM(vm *engine.VM, c *config) int {
+	interactive := c.script == "" && c.recipe == "" && len(c.actions) == 0
+	if c.repl || interactive || len(c.actions) > 0 {
+		vm.PreloadGlobals()
+	}
+	for _, a := range c.actions {
+		var err error
+		switch a.kind {
+		case "e":
+			err = vm.DoString(a.val, "(command line)")
+		case "l":
+			err = vm.DoString("_G[...] = require(...)", "(command line)", lua.LString(a.val))
+		}
+		if err != nil {
+			return report(err)
+		}
+	}
+	switch {
+	case c.recipe != "":
+		src, err := scripts.FS.ReadFile(c.recipe + ".lua")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "nslua: no recipe %q (nslua -r list shows them)\n", c.recipe)
+			return exitUsage
+		}
+		if code := runScript(vm, "recipe:"+c.recipe+".lua", string(src), c); code != exitOK {
+			return code
+		}
+	case c.script != "":
+		if code := runScript(vm, c.script, "", c); code != exitOK {
+			return code
+		}
+	}
+	if c.repl || interactive {
+		if err := repl.Run(vm, repl.Config{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}); err != nil {
+			return report(err)
+		}
+	}
+	return exitOK
+}
+
+// runScript loads a script (from src, or from the file c.script) and runs it
+// with arg and ... set as lua.c does.
+func runScript(vm *engine.VM, name, src string, c *config) int {
+	L := vm.L
+	argt := L.NewTable()
+	argt.RawSetInt(0, lua.LString(name))
+	for i, a := range c.args {
+		argt.RawSetInt(i+1, lua.LString(a))
+	}
+	L.SetGlobal("arg", argt)
+	var fn *lua.LFunction
+	var err error
+	if src != "" {
+		fn, err = vm.Load(strings.NewReader(src), name)
+	} else {
+		fn, err = vm.LoadFile(name)
+	}
+	if err != nil {
+		return report(err)
+	}
+	args := make([]lua.LValue, len(c.args))
+	for i, a := range c.args {
+		args[i] = lua.LString(a)
+	}
+	if _, err := vm.Call(fn, args...); err != nil {
+		return report(err)
+	}
+	return exitOK
+}
+
+func report(err error) int {
+	if le, ok := err.(*engine.LuaError); ok {
+		if le.Exit != nil {
+			return *le.Exit
+		}
+		fmt.Fprintf(os.Stderr, "nslua: %s\n", le.Error())
+		return le.ExitCode()
+	}
+	fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
+	return exitError
+}
+
+// forwardSignals turns SIGINT and SIGTERM into an interrupt of the running
+// chunk; the script then unwinds, the closers run, and nslua exits 130/143.
+func forwardSignals(vm *engine.VM) func() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-ch:
+				vm.Interrupt(s)
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+func listRecipes(w io.Writer) {
+	for _, r := range scripts.List() {
+		fmt.Fprintf(w, "%-14s %s\n", r.Name, r.Doc)
+	}
+}
+
+var _ = term.IsTerminal

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
+)
+
+// AnyKind asks ResolveNSRef for every namespace an nsref stands for.
+const AnyKind Kind = -1
+
+// NetnsDir is where named network namespaces are pinned, as by `ip netns add`.
+// Rootless mode moves it.
+var NetnsDir = "/run/netns"
+
+// NetnsPath is the pin path of a named netns.
+func NetnsPath(name string) string { return NetnsDir + "/" + name }
+
+// PIDer is implemented by process objects: an nsref through their pid.
+type PIDer interface{ PID() int }
+
+// Refs is the result of resolving nsrefs: targets with fds that Release closes.
+type Refs struct {
+	Targets []Target
+	owned   []int
+}
+
+// Release closes the fds the resolution opened. Safe on nil.
+func (r *Refs) Release() {
+	if r == nil {
+		return
+	}
+	for _, fd := range r.owned {
+		unix.Close(fd)
+	}
+	r.owned = nil
+}
+
+// allKinds is what a pid or process stands for where no type is implied:
+// every namespace but user and time, as `nsenter -a` does.
+var allKinds = []Kind{KindCgroup, KindIPC, KindMnt, KindNet, KindPID, KindUTS}
+
+// ResolveNSRef turns the nsref at argument n into namespaces to join (API.md):
+// a handle, a pid, a process object, a netns name or an nsfs path. With
+// kind >= 0 the reference must be (or contain) a namespace of that kind; with
+// AnyKind a pid or process means all of its namespaces but user and time.
+// Type errors raise; failures to open return an OpError.
+func (vm *VM) ResolveNSRef(L *lua.LState, n int, kind Kind) (*Refs, error) {
+	r := &Refs{}
+	err := vm.resolveInto(L, n, L.Get(n), kind, r)
+	if err != nil {
+		r.Release()
+		return nil, err
+	}
+	return r, nil
+}
+
+// ResolveNSRefs accepts one nsref or a list of them (ns.with's first
+// argument). A process object or pid in the list contributes all its kinds.
+func (vm *VM) ResolveNSRefs(L *lua.LState, n int) (*Refs, error) {
+	v := L.Get(n)
+	t, ok := v.(*lua.LTable)
+	if !ok {
+		return vm.ResolveNSRef(L, n, AnyKind)
+	}
+	r := &Refs{}
+	for i := 1; i <= t.Len(); i++ {
+		if err := vm.resolveInto(L, n, t.RawGetInt(i), AnyKind, r); err != nil {
+			r.Release()
+			return nil, err
+		}
+	}
+	if t.Len() == 0 {
+		vm.ArgError(L, n, "empty list of namespaces")
+	}
+	return r, nil
+}
+
+func (vm *VM) resolveInto(L *lua.LState, n int, v lua.LValue, kind Kind, r *Refs) error {
+	switch v := v.(type) {
+	case *lua.LUserData:
+		if h, ok := v.Value.(*Handle); ok {
+			if h.IsClosed() {
+				vm.ArgError(L, n, "attempt to use a closed nslua.ns")
+			}
+			if kind >= 0 && h.Kind != kind {
+				vm.ArgError(L, n, "%s namespace expected, got %s", kind, h)
+			}
+			r.Targets = append(r.Targets, Target{h.Kind, h.fd})
+			return nil
+		}
+		if p, ok := v.Value.(PIDer); ok {
+			return vm.resolvePID(p.PID(), kind, r)
+		}
+	case lua.LNumber:
+		pid := int(v)
+		if float64(pid) != float64(v) || pid <= 0 {
+			vm.ArgError(L, n, "invalid pid %v", v)
+		}
+		return vm.resolvePID(pid, kind, r)
+	case lua.LString:
+		s := string(v)
+		if s == "" || strings.IndexByte(s, 0) >= 0 {
+			vm.ArgError(L, n, "invalid namespace reference %s", Quote(s))
+		}
+		path := s
+		want := kind
+		if !strings.Contains(s, "/") {
+			if kind >= 0 && kind != KindNet {
+				vm.ArgError(L, n, "a netns name cannot stand for a %s namespace", kind)
+			}
+			path, want = NetnsPath(s), KindNet
+		}
+		fd, k, err := OpenNS(path, want)
+		if err != nil {
+			return err
+		}
+		r.owned = append(r.owned, fd)
+		r.Targets = append(r.Targets, Target{k, fd})
+		return nil
+	}
+	vm.TypeError(L, n, "namespace reference (handle, pid, process, netns name or path)")
+	return nil
+}
+
+func (vm *VM) resolvePID(pid int, kind Kind, r *Refs) error {
+	kinds := allKinds
+	if kind >= 0 {
+		kinds = []Kind{kind}
+	}
+	base := "/proc/" + strconv.Itoa(pid) + "/ns/"
+	for _, k := range kinds {
+		// the process's own pid namespace, not its pid_for_children
+		fd, _, err := OpenNS(base+k.String(), k)
+		if err != nil {
+			if kind < 0 && ErrnoName(err) == "EACCES" {
+				continue // as nsenter -a: skip what may not be read
+			}
+			return err
+		}
+		r.owned = append(r.owned, fd)
+		r.Targets = append(r.Targets, Target{k, fd})
+	}
+	return nil
+}

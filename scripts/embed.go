@@ -1,0 +1,54 @@
+// Package scripts holds the recipe scripts users copy and run. Every one is
+// embedded in the binary (nslua -r NAME) and run by the tests.
+package scripts
+
+import (
+	"bufio"
+	"embed"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// FS holds the recipes.
+//
+//go:embed *.lua
+var FS embed.FS
+
+// Recipe is an embedded script and its one-line description: the first
+// comment line after the #! line, without the leading "-- NAME.lua:".
+type Recipe struct{ Name, Doc string }
+
+// List returns the recipes sorted by name.
+func List() []Recipe {
+	var out []Recipe
+	entries, _ := fs.ReadDir(FS, ".")
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".lua") {
+			continue
+		}
+		src, _ := FS.ReadFile(e.Name())
+		out = append(out, Recipe{strings.TrimSuffix(e.Name(), ".lua"), describe(string(src))})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func describe(src string) string {
+	sc := bufio.NewScanner(strings.NewReader(src))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#!") || line == "" {
+			continue
+		}
+		if !strings.HasPrefix(line, "--") {
+			return ""
+		}
+		line = strings.TrimSpace(strings.TrimLeft(line, "-"))
+		if i := strings.Index(line, ".lua:"); i >= 0 && !strings.Contains(line[:i], " ") {
+			line = strings.TrimSpace(line[i+5:])
+		}
+		return line
+	}
+	return ""
+}

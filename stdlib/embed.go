@@ -1,0 +1,11 @@
+// Package stdlib holds the Lua modules written in Lua (topo, container,
+// testing, ...). They are embedded in the binary and found by require after
+// package.preload, before package.path.
+package stdlib
+
+import "embed"
+
+// FS holds the modules, one NAME.lua each.
+//
+//go:embed *.lua
+var FS embed.FS
