@@ -36,6 +36,8 @@ type VM struct {
 	stdlib  fs.FS
 	classes map[string]*Class
 
+	releaseHooks []func(dev, ino uint64)
+
 	mu        sync.Mutex
 	cancel    context.CancelFunc
 	interrupt os.Signal // the signal that cancelled the running chunk

@@ -4,5 +4,6 @@ import (
 	"github.com/nslua/nslua/engine"
 )
 
-// modules are the native Lua modules, loaded lazily on first require.
+// modules are the native Lua modules, loaded lazily on first require. Lua
+// modules (topo, container, testing) come from stdlib/ instead.
 var modules = []engine.Module{}
