@@ -148,6 +148,8 @@ func (vm *VM) Close() {
 		return
 	}
 	vm.closed = true
+	// an interrupted script's context is cancelled; closers get a live one
+	vm.L.SetContext(context.Background())
 	for _, err := range vm.closers.runAll() {
 		fmt.Fprintf(os.Stderr, "nslua: cleanup: %v\n", err)
 	}
