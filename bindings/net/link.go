@@ -195,12 +195,12 @@ func (c *Conn) Bridge(name string, o BridgeOpts) (*Link, error) {
 
 // VxlanOpts describe a vxlan device.
 type VxlanOpts struct {
-	ID      int
-	Remote  gonet.IP // unicast remote or multicast group
-	Local   gonet.IP
-	DevIdx  int
-	Port    int
-	MTU     int
+	ID     int
+	Remote gonet.IP // unicast remote or multicast group
+	Local  gonet.IP
+	DevIdx int
+	Port   int
+	MTU    int
 }
 
 // Vxlan creates a vxlan device. Equivalent to
@@ -230,7 +230,9 @@ func (c *Conn) add(op string, l netlink.Link) (*Link, error) {
 }
 
 // Up sets the link up. Equivalent to `ip link set NAME up`.
-func (l *Link) Up() error { return l.do("up", func(h *netlink.Handle) error { return h.LinkSetUp(l.ref()) }) }
+func (l *Link) Up() error {
+	return l.do("up", func(h *netlink.Handle) error { return h.LinkSetUp(l.ref()) })
+}
 
 // Down sets the link down. Equivalent to `ip link set NAME down`.
 func (l *Link) Down() error {

@@ -781,6 +781,9 @@ func (m *mod) routeSpec(L *lua.LState) (*Conn, RouteSpec, int) {
 	if fam != "" && fam != "inet" && fam != "inet6" {
 		o.Fail("family", "unknown family %q; expected inet or inet6", fam)
 	}
+	if s.Via.IsValid() && fam != "" && s.Via.Is6() != (fam == "inet6") {
+		o.Fail("via", "gateway %s is not of family %s", s.Via, fam)
+	}
 	v6 := fam == "inet6" || (s.Via.IsValid() && s.Via.Is6())
 	dst, err := ParseDst(o.String("dst", ""), v6)
 	if err != nil {
