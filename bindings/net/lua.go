@@ -887,7 +887,9 @@ func (m *mod) sysctl(L *lua.LState) int {
 
 // net.ping(addr [, {ns=, count=, timeout=}]) — ping -c COUNT -W TIMEOUT ADDR
 // from inside the namespace, without starting a process: {sent=, received=,
-// rtt_ms=} (rtt_ms the mean, nil when nothing came back).
+// rtt_ms=} (rtt_ms the mean, nil when nothing came back). count defaults to
+// 1; timeout (seconds to wait for each reply) to 2, longer than the one
+// second a first neighbour resolution can take.
 func (m *mod) ping(L *lua.LState) int {
 	s := m.vm.CheckString(L, 1)
 	dst, err := ParseAddr(s)
@@ -900,7 +902,7 @@ func (m *mod) ping(L *lua.LState) int {
 	if count < 1 || count > 1e6 {
 		o.Fail("count", "count %d out of range 1..1000000", count)
 	}
-	timeout := o.Number("timeout", 1)
+	timeout := o.Number("timeout", 2)
 	if timeout <= 0 || timeout > 3600 {
 		o.Fail("timeout", "timeout %g out of range (seconds, > 0)", timeout)
 	}

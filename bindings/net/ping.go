@@ -79,6 +79,10 @@ func (s *ICMPSocket) Ping(ctx context.Context, dst netip.Addr, count int, timeou
 	id := uint16(rand.IntN(0xffff) + 1)
 	res := &PingResult{}
 	buf := make([]byte, 1500)
+	// a reply that comes after its own wait ended still counts while the
+	// next one is awaited (the kernel may hold the first echo for a
+	// neighbour resolution that takes a retransmission, one second)
+	pending := map[uint16]time.Time{}
 	for seq := 1; seq <= count; seq++ {
 		pkt := s.echo(id, uint16(seq))
 		sent := time.Now()
@@ -90,8 +94,9 @@ func (s *ICMPSocket) Ping(ctx context.Context, dst netip.Addr, count int, timeou
 			continue
 		}
 		res.Sent++
+		pending[uint16(seq)] = sent
 		deadline := sent.Add(timeout)
-		for {
+		for pending[uint16(seq)] != (time.Time{}) {
 			left := time.Until(deadline)
 			if left <= 0 {
 				break
@@ -111,10 +116,12 @@ func (s *ICMPSocket) Ping(ctx context.Context, dst netip.Addr, count int, timeou
 			if err != nil {
 				continue // EAGAIN, or an ICMP error queued on the socket
 			}
-			if s.isReply(buf[:n], from, dst, id, uint16(seq)) {
-				res.Received++
-				res.RTTs = append(res.RTTs, time.Since(sent))
-				break
+			if rseq, ok := s.reply(buf[:n], from, dst, id); ok {
+				if at, ok := pending[rseq]; ok && at != (time.Time{}) {
+					res.Received++
+					res.RTTs = append(res.RTTs, time.Since(at))
+					pending[rseq] = time.Time{}
+				}
 			}
 		}
 	}
@@ -139,33 +146,38 @@ func (s *ICMPSocket) echo(id, seq uint16) []byte {
 	return pkt
 }
 
-func (s *ICMPSocket) isReply(b []byte, from unix.Sockaddr, dst netip.Addr, id, seq uint16) bool {
+// reply returns the sequence number of b when it is an echo reply to us.
+func (s *ICMPSocket) reply(b []byte, from unix.Sockaddr, dst netip.Addr, id uint16) (uint16, bool) {
 	if s.raw && !s.v6 { // raw IPv4 sockets deliver the IP header too
-		if len(b) < 20 {
-			return false
+		if len(b) < 20 || len(b) < int(b[0]&0x0f)*4 {
+			return 0, false
 		}
 		b = b[int(b[0]&0x0f)*4:]
 	}
 	if len(b) < 8 {
-		return false
+		return 0, false
 	}
 	want := byte(0)
 	if s.v6 {
 		want = 129
 	}
-	if b[0] != want || b[1] != 0 || binary.BigEndian.Uint16(b[6:]) != seq {
-		return false
+	if b[0] != want || b[1] != 0 {
+		return 0, false
 	}
 	if s.raw && binary.BigEndian.Uint16(b[4:]) != id {
-		return false // someone else's echo reply
+		return 0, false // someone else's echo reply
 	}
+	var src netip.Addr
 	switch f := from.(type) {
 	case *unix.SockaddrInet4:
-		return netip.AddrFrom4(f.Addr) == dst || dst.IsMulticast()
+		src = netip.AddrFrom4(f.Addr)
 	case *unix.SockaddrInet6:
-		return netip.AddrFrom16(f.Addr) == dst || dst.IsMulticast()
+		src = netip.AddrFrom16(f.Addr)
 	}
-	return false
+	if src != dst && !dst.IsMulticast() {
+		return 0, false
+	}
+	return binary.BigEndian.Uint16(b[6:]), true
 }
 
 func checksum(b []byte) uint16 {
