@@ -577,7 +577,7 @@ func (m *mod) linkWaitGone(L *lua.LState) int {
 			return engine.Fail(L, engine.Errorf(unix.ECANCELED, "wait_gone", l.Name, "interrupted"))
 		case <-t.C:
 		}
-		if delay < 20*time.Millisecond {
+		if delay < 5*time.Millisecond {
 			delay *= 2
 		}
 	}

@@ -298,3 +298,22 @@ function test_links_lists_objects(t)
   for _, l in ipairs(net.links { ns = A }) do names[#names + 1] = l.name end
   t:eq(names, { "lo", "va" })
 end
+
+function test_ns_delete_releases_the_namespace(t)
+  if not has_ns then t:skip("needs the ns module") end
+  local name = uniq("nslt")
+  local h = assert(ns.create("net", { name = name }))
+  h:close()
+  local a, b = t:ok(net.veth(uniq("rv"), "eth0", { peer_ns = name }))
+  t:cleanup(function() if a.state then a:delete() end end)
+  t:ok(b:addr_add("10.66.0.1/24")) -- net now holds a netlink socket in the namespace
+  t:ok(b:up())
+  t:ok(ns.delete(name))
+  -- nothing holds the namespace any more: the kernel tears it down, and the
+  -- veth's other end here goes with it, while this script still runs
+  t:ok(a:wait_gone(10))
+  t:ok(not sh("ip -o link show"):find(a.name .. "@", 1, true))
+  local ok, msg, code = b:up()
+  t:eq(code, "ENODEV")
+  t:ok(msg:find("released", 1, true), msg)
+end
