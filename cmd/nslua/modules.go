@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/json"
 	"github.com/nslua/nslua/engine"
 )
@@ -9,4 +10,5 @@ import (
 // modules (topo, container, testing) come from stdlib/ instead.
 var modules = []engine.Module{
 	json.Module,
+	host.Module(version),
 }
