@@ -170,9 +170,9 @@ func TestComplete(t *testing.T) {
 		{"th:cl", "cl", []string{"clone", "close"}},
 		{"s:up", "up", []string{"upper"}},
 		{"whi", "whi", []string{"while"}},
-		{"net", "net", []string{"netx"}},        // a module not yet loaded
+		{"net", "net", []string{"netx"}},            // a module not yet loaded
 		{"netx.li", "li", []string{"link", "list"}}, // loads it
-		{"top", "top", []string{"topo"}},        // a stdlib module
+		{"top", "top", []string{"topo"}},            // a stdlib module
 		{`require "to`, "to", []string{"topo"}},
 		{`local m = require('ne`, "ne", []string{"netx"}},
 		{`print("string.fo`, "", nil},
