@@ -42,7 +42,22 @@ func complete(vm *engine.VM, line string) (word string, cands []string) {
 		}
 		names = keys(vm, v, sep == ':')
 	}
+	if !strings.HasPrefix(word, "_") {
+		names = hideMetamethods(names)
+	}
 	return word, withPrefix(names, word)
+}
+
+// hideMetamethods drops __index, __call and the like, which are rarely what
+// one is typing; they come back when the word starts with '_'.
+func hideMetamethods(names []string) []string {
+	out := names[:0]
+	for _, n := range names {
+		if !strings.HasPrefix(n, "__") {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // splitChain splits the identifier chain at the end of line: "x = a.b:c"

@@ -92,3 +92,19 @@ func appendHistory(path, chunk string) {
 	defer f.Close()
 	f.WriteString(encodeEntry(chunk))
 }
+
+// oneLine is how a chunk of several lines comes back on the up arrow: its
+// lines joined by spaces, which the line editor can show and edit, unless a
+// comment, a long string or a string continued with a backslash would change
+// meaning; such chunks keep their newlines.
+func oneLine(chunk string) string {
+	if strings.Contains(chunk, "--") || strings.Contains(chunk, "[[") ||
+		strings.Contains(chunk, "[=") || strings.Contains(chunk, "\\\n") {
+		return chunk
+	}
+	lines := strings.Split(chunk, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, " ")
+}

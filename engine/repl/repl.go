@@ -43,7 +43,8 @@ type session struct {
 	tty     bool
 	history string // file; "" when not kept
 
-	ctx context.Context // the VM's context while reading
+	ctx              context.Context // the VM's context while reading
+	pendingInterrupt bool            // SIGINT came while reading: for the chunk
 
 	completions chan completion
 	closed      chan struct{}
@@ -80,7 +81,7 @@ func Run(vm *engine.VM, cfg Config) error {
 
 func (s *session) loop() error {
 	for {
-		s.ctx = s.vm.NewChunkContext()
+		s.ctx, s.pendingInterrupt = s.vm.NewChunkContext(), false
 		chunk, fn, err := readChunk(s.vm.L, s.read)
 		switch err {
 		case errStop:
@@ -111,7 +112,11 @@ func (s *session) loop() error {
 // with the pretty printer. Errors are printed; only os.exit and SIGTERM end
 // the session.
 func (s *session) run(fn *lua.LFunction) error {
-	s.vm.NewChunkContext()
+	// The context is the one made before the chunk was read: a SIGINT
+	// that came after Enter has already cancelled it.
+	if s.pendingInterrupt {
+		s.vm.Interrupt(os.Interrupt)
+	}
 	vals, err := s.vm.Call(fn)
 	if err != nil {
 		var le *engine.LuaError
@@ -153,8 +158,11 @@ func (s *session) read(p string) (string, error) {
 			req.reply <- append([]string{word}, cands...)
 		case <-s.ctx.Done():
 			if s.tty && s.vm.Interrupted() == os.Interrupt {
-				// kill -INT at the prompt: ignored, as Ctrl-C there is a key
+				// Ctrl-C is a key while the line is edited; SIGINT comes
+				// in the moment after Enter, before the chunk starts, and
+				// is meant for the chunk.
 				s.ctx = s.vm.NewChunkContext()
+				s.pendingInterrupt = true
 				continue
 			}
 			s.lines.Close() // restores the terminal

@@ -169,6 +169,8 @@ func TestComplete(t *testing.T) {
 		{"t:", "", []string{"fn"}},
 		{"th:cl", "cl", []string{"clone", "close"}},
 		{"s:up", "up", []string{"upper"}},
+		{"obj.", "", []string{"hello", "help"}},
+		{"string.__", "__", []string{"__index"}}, // metamethods only when asked for
 		{"whi", "whi", []string{"while"}},
 		{"net", "net", []string{"netx"}},            // a module not yet loaded
 		{"netx.li", "li", []string{"link", "list"}}, // loads it
@@ -218,6 +220,21 @@ func TestHistoryEntries(t *testing.T) {
 	want := []string{"x = 1", "function f()\n  return 1\nend", `s = "a\ `, "print(1)"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	for in, want := range map[string]string{
+		"x = 1":                          "x = 1",
+		"function f(x)\n  return x\nend": "function f(x) return x end",
+		"x = 1 -- note\ny = 2":           "x = 1 -- note\ny = 2",
+		"s = [[a\nb]]":                   "s = [[a\nb]]",
+		"s = [==[a\nb]==]":               "s = [==[a\nb]==]",
+		"s = \"a\\\nb\"":                 "s = \"a\\\nb\"",
+	} {
+		if got := oneLine(in); got != want {
+			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

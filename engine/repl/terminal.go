@@ -34,12 +34,14 @@ type completeFunc func(line string) (word string, cands []string)
 // completion from github.com/chzyer/readline.
 type editor struct {
 	rl *readline.Instance
+	in *readline.CancelableStdin
 }
 
 func newEditor(in *os.File, out, errw io.Writer, history []string, complete completeFunc) (*editor, error) {
+	cin := readline.NewCancelableStdin(in)
 	rl, err := readline.NewEx(&readline.Config{
 		Prompt:                 prompt,
-		Stdin:                  readline.NewCancelableStdin(in),
+		Stdin:                  cin,
 		Stdout:                 nopCloser{out},
 		Stderr:                 nopCloser{errw},
 		AutoComplete:           completer(complete),
@@ -51,9 +53,9 @@ func newEditor(in *os.File, out, errw io.Writer, history []string, complete comp
 		return nil, err
 	}
 	for _, h := range history {
-		rl.SaveHistory(h)
+		rl.SaveHistory(oneLine(h))
 	}
-	return &editor{rl: rl}, nil
+	return &editor{rl: rl, in: cin}, nil
 }
 
 func (e *editor) ReadLine(p string) (string, error) {
@@ -68,9 +70,14 @@ func (e *editor) ReadLine(p string) (string, error) {
 	return line, err
 }
 
-func (e *editor) AddHistory(chunk string) { e.rl.SaveHistory(chunk) }
+func (e *editor) AddHistory(chunk string) { e.rl.SaveHistory(oneLine(chunk)) }
 
-func (e *editor) Close() error { return e.rl.Close() }
+// Close ends a pending read first: readline's own Close waits for its reader,
+// which waits for a key, forever.
+func (e *editor) Close() error {
+	e.in.Close()
+	return e.rl.Close()
+}
 
 // completer adapts a completeFunc to readline, which wants the suffixes that
 // complete the word and the word's length.
