@@ -1,6 +1,9 @@
 package test
 
 import (
+	"bufio"
+	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -358,5 +361,90 @@ func TestREPLOnAPipe(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(home, "nslua", "history")); err == nil {
 		t.Error("a pipe session wrote history")
+	}
+}
+
+// lineWaiter collects a pipe's lines and waits for one that contains a text.
+type lineWaiter struct {
+	t     *testing.T
+	lines chan string
+}
+
+func newLineWaiter(t *testing.T, r io.Reader) *lineWaiter {
+	w := &lineWaiter{t: t, lines: make(chan string, 100)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			w.lines <- sc.Text()
+		}
+		close(w.lines)
+	}()
+	return w
+}
+
+func (w *lineWaiter) expect(s string) {
+	w.t.Helper()
+	deadline := time.After(replTimeout)
+	for {
+		select {
+		case l, ok := <-w.lines:
+			if !ok {
+				w.t.Fatalf("output ended before %q", s)
+			}
+			if strings.Contains(l, s) {
+				return
+			}
+		case <-deadline:
+			w.t.Fatalf("timed out waiting for %q", s)
+		}
+	}
+}
+
+func TestREPLOnAPipeSignals(t *testing.T) {
+	harness.NoLeaks(t)
+	home := t.TempDir()
+	cmd := exec.Command(harness.Bin())
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ := cmd.StdoutPipe()
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out, errs := newLineWaiter(t, stdout), newLineWaiter(t, stderr)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		stdin.Close()
+		select {
+		case <-exited:
+		case <-time.After(replTimeout):
+			cmd.Process.Kill() // this test's own child, by pid
+			<-exited
+		}
+	})
+
+	// SIGINT during a chunk interrupts it and the session goes on
+	io.WriteString(stdin, "print('looping') while true do end\n")
+	out.expect("looping")
+	cmd.Process.Signal(unix.SIGINT)
+	errs.expect("interrupted")
+	io.WriteString(stdin, "1 + 1\n")
+	out.expect("2")
+
+	// SIGINT while it waits for input ends nslua, as lua.c
+	cmd.Process.Signal(unix.SIGINT)
+	select {
+	case err := <-exited:
+		exited <- err
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+			t.Errorf("exit %v, want 130", err)
+		}
+	case <-time.After(replTimeout):
+		t.Fatal("nslua kept reading after SIGINT")
 	}
 }

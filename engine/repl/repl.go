@@ -76,12 +76,34 @@ func Run(vm *engine.VM, cfg Config) error {
 		s.lines = &plainReader{r: bufio.NewReader(cfg.In)}
 	}
 	defer s.lines.Close()
+	s.ctx = vm.NewChunkContext()
 	return s.loop()
+}
+
+// signalled handles a signal that came after the last chunk ended: on a
+// terminal SIGINT is dropped (Ctrl-C a moment too late); otherwise the session
+// ends, as it would have during the wait for input. The context is renewed
+// only here and after an interrupted chunk, so no signal falls between two
+// contexts unseen.
+func (s *session) signalled() bool {
+	s.pendingInterrupt = false
+	select {
+	case <-s.ctx.Done():
+	default:
+		return false
+	}
+	if s.tty && s.vm.Interrupted() == os.Interrupt {
+		s.ctx = s.vm.NewChunkContext()
+		return false
+	}
+	return true
 }
 
 func (s *session) loop() error {
 	for {
-		s.ctx, s.pendingInterrupt = s.vm.NewChunkContext(), false
+		if s.signalled() {
+			return nil
+		}
 		chunk, fn, err := readChunk(s.vm.L, s.read)
 		switch err {
 		case errStop:
@@ -124,6 +146,9 @@ func (s *session) run(fn *lua.LFunction) error {
 			return err
 		}
 		fmt.Fprintln(s.cfg.Err, err)
+		if s.vm.Interrupted() != nil {
+			s.ctx = s.vm.NewChunkContext()
+		}
 		return nil
 	}
 	if len(vals) > 0 {
