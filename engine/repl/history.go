@@ -13,7 +13,7 @@ const historyLimit = 1000
 // $XDG_STATE_HOME/nslua/history, or ~/.nslua_history without XDG_STATE_HOME.
 // It is "" when neither variable is set.
 func HistoryPath() string {
-	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+	if d := os.Getenv("XDG_STATE_HOME"); filepath.IsAbs(d) { // the spec ignores relative ones
 		return filepath.Join(d, "nslua", "history")
 	}
 	if h := os.Getenv("HOME"); h != "" {

@@ -179,8 +179,7 @@ func (s *session) read(p string) (string, error) {
 		case r := <-done:
 			return r.line, r.err
 		case req := <-s.completions:
-			word, cands := complete(s.vm, req.line)
-			req.reply <- append([]string{word}, cands...)
+			req.reply <- s.complete(req.line)
 		case <-s.ctx.Done():
 			if s.tty && s.vm.Interrupted() == os.Interrupt {
 				// Ctrl-C is a key while the line is edited; SIGINT comes
@@ -190,10 +189,21 @@ func (s *session) read(p string) (string, error) {
 				s.pendingInterrupt = true
 				continue
 			}
-			s.lines.Close() // restores the terminal
-			return "", errStop
+			return "", errStop // Run closes the line reader: the terminal is restored
 		}
 	}
+}
+
+// complete answers a completion request: the word, then its candidates. A
+// bug in completion must not cost the user the session.
+func (s *session) complete(line string) (out []string) {
+	defer func() {
+		if recover() != nil {
+			out = []string{""}
+		}
+	}()
+	word, cands := complete(s.vm, line)
+	return append([]string{word}, cands...)
 }
 
 // completeOnVM is the line editor's completer: it runs on the editor's
