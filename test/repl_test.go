@@ -32,8 +32,8 @@ type replTerm struct {
 	done chan struct{} // closed when the process has exited
 
 	mu     sync.Mutex
-	out    strings.Builder // everything the terminal showed, escapes removed
-	seen   int             // how far expect has consumed out
+	out    strings.Builder // everything the terminal showed
+	seen   int             // how far expect has consumed screen()
 	notify chan struct{}
 }
 
@@ -99,9 +99,7 @@ func (rt *replTerm) expect(s string) {
 	rt.t.Helper()
 	deadline := time.After(replTimeout)
 	for {
-		rt.mu.Lock()
-		text := escapes.ReplaceAllString(rt.out.String(), "")
-		rt.mu.Unlock()
+		text := rt.screen()
 		if rt.seen > len(text) {
 			rt.seen = len(text)
 		}
