@@ -347,7 +347,18 @@ func (b *binding) create(L *lua.LState) int {
 				return engine.Fail(L, err)
 			}
 		}
-		fd, err = Create(vm.Current(), k, prop)
+		if k == engine.KindMnt && pin != "" {
+			if fd, err = CreatePinnedMnt(vm.Current(), prop, pin); err != nil {
+				return engine.Fail(L, err)
+			}
+			if err := b.forgetPinAtExit(pin, keep); err != nil {
+				unix.Close(fd)
+				return engine.Fail(L, err)
+			}
+			_, n := b.pushNew(L, fd, k, pin)
+			return n
+		}
+		fd, err = Create(vm.Current(), k, prop, -1)
 		if err == nil && name != "" {
 			err = NameNetns(fd, path)
 			if err != nil {
@@ -394,6 +405,12 @@ func (b *binding) pin(fd int, k engine.Kind, path string, keep bool) error {
 	if err := Pin(fd, k, path); err != nil {
 		return err
 	}
+	return b.forgetPinAtExit(path, keep)
+}
+
+// forgetPinAtExit registers the removal of a pin the script made at exit,
+// unless keep.
+func (b *binding) forgetPinAtExit(path string, keep bool) error {
 	if keep {
 		return nil
 	}

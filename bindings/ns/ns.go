@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,9 +92,18 @@ var Creatable = []engine.Kind{engine.KindCgroup, engine.KindIPC, engine.KindMnt,
 // namespaces unshares k, opens its own /proc/thread-self/ns entry and dies,
 // so only the fd keeps the namespace alive. A mount namespace gets the given
 // propagation (as Unshare). Equivalent to the first half of `ip netns add`.
-func Create(cur *engine.ThreadNS, k engine.Kind, propagation string) (int, error) {
+//
+// cpu >= 0 runs the worker on that CPU: namespace ids come from per-CPU
+// batches, which matters when a mount namespace must be newer than the
+// script's to be pinned from it (CreatePinnedMnt).
+func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (int, error) {
 	fd := -1
 	err := engine.OnWorker(cur, nil, func(*engine.ThreadNS) error {
+		if cpu >= 0 {
+			var set unix.CPUSet
+			set.Set(cpu)
+			unix.SchedSetaffinity(0, &set) // the thread dies afterwards
+		}
 		if err := unix.Unshare(k.Flag()); err != nil {
 			return &engine.OpError{Op: "unshare", Arg: k.String(), Err: err}
 		}
@@ -110,6 +120,31 @@ func Create(cur *engine.ThreadNS, k engine.Kind, propagation string) (int, error
 		return nil
 	})
 	return fd, err
+}
+
+// CreatePinnedMnt creates a mount namespace and pins it at path from the
+// calling thread's mount namespace. The kernel allows that only when the new
+// namespace's id is above the caller's (mnt_ns_loop), and on this kernel ids
+// come from per-CPU batches, so a namespace made later on another CPU can
+// have a lower id (measured: the pin failed with EINVAL in about one run out
+// of three on 2 CPUs). When the pin is refused, the namespace is made again
+// on each CPU in turn: ids of one CPU's batch grow.
+func CreatePinnedMnt(cur *engine.ThreadNS, propagation, path string) (int, error) {
+	var last error
+	for cpu := -1; cpu < runtime.NumCPU(); cpu++ {
+		fd, err := Create(cur, engine.KindMnt, propagation, cpu)
+		if err != nil {
+			return -1, err
+		}
+		if last = Pin(fd, engine.KindMnt, path); last == nil {
+			return fd, nil
+		}
+		unix.Close(fd)
+		if engine.ErrnoName(last) != "EINVAL" {
+			break
+		}
+	}
+	return -1, last
 }
 
 // FdPath is a path through which the calling process reaches its fd: what a
@@ -133,7 +168,7 @@ func Pin(fd int, k engine.Kind, path string) error {
 		}
 		oe := &engine.OpError{Op: "mount", Arg: path, Err: err}
 		if k == engine.KindMnt && err == unix.EINVAL {
-			oe.Text = "a mount namespace can be pinned only from an older mount namespace, never in itself"
+			oe.Text = "a mount namespace can be pinned only from a mount namespace with a lower id (an older one), never in itself"
 		}
 		return oe
 	}
