@@ -196,7 +196,7 @@ func TestNetReachabilityAgreesWithPing(t *testing.T) {
 	A, B := testNetns(t), testNetns(t)
 	runLua(t, setupLua, A, B)
 	for _, c := range []struct{ from, to string }{{A, "10.88.0.2"}, {B, "10.88.0.1"}, {A, "fd88::2"}, {B, "fd88::1"}} {
-		harness.Tool(t, "ip", "netns", "exec", c.from, "ping", "-c", "2", "-i", "0.2", "-W", "2", c.to)
+		harness.Tool(t, "ip", "netns", "exec", c.from, "ping", "-c", "2", "-i", "0.2", "-w", "6", c.to)
 		lines := runLua(t, `local r = assert(net.ping(arg[2], {ns = arg[1], count = 2}))
 print(r.sent, r.received, r.rtt_ms ~= nil)`, c.from, c.to)
 		if len(lines) != 1 || lines[0] != "2\t2\ttrue" {

@@ -1,7 +1,7 @@
 -- The net module: links, addresses, routes, sysctl, shaping and ping, each
 -- checked against what the kernel says through ip(8) and friends.
 local net = require "net"
-local has_ns, ns = pcall(require, "ns")
+local ns = require "ns"
 
 local seq = 0
 local function uniq(prefix)
@@ -12,13 +12,8 @@ end
 -- a named netns, deleted after the test
 local function newns(t)
   local name = uniq("nslt")
-  if has_ns then
-    assert(ns.create("net", { name = name }))
-    t:cleanup(function() ns.delete(name) end)
-  else
-    assert(os.execute("ip netns add " .. name) == 0)
-    t:cleanup(function() os.execute("ip netns del " .. name) end)
-  end
+  assert(ns.create("net", { name = name })):close()
+  t:cleanup(function() ns.delete(name) end)
   return name
 end
 
@@ -300,7 +295,6 @@ function test_links_lists_objects(t)
 end
 
 function test_ns_delete_releases_the_namespace(t)
-  if not has_ns then t:skip("needs the ns module") end
   local name = uniq("nslt")
   local h = assert(ns.create("net", { name = name }))
   h:close()
