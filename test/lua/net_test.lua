@@ -311,3 +311,28 @@ function test_ns_delete_releases_the_namespace(t)
   t:eq(code, "ENODEV")
   t:ok(msg:find("released", 1, true), msg)
 end
+
+function test_default_is_the_scripts_current_netns(t)
+  local h = assert(ns.create("net"))
+  t:cleanup(function() h:close() end)
+  t:ok(net.veth("w0", "w1", { ns = h }))
+  -- inside ns.with the script's netns is h: no ns= needed
+  local names = ns.with(h, function()
+    local out = {}
+    for _, l in ipairs(net.links()) do out[#out + 1] = l.name end
+    return table.concat(out, ",")
+  end)
+  t:eq(names, "lo,w1,w0")
+  t:eq(select(3, net.link("w0")), "ENODEV") -- and back outside, it is not ours
+  t:eq(net.sysctl("net.ipv4.ip_forward", 1, { ns = h }), true)
+  t:eq(ns.with(h, function() return net.sysctl("net.ipv4.ip_forward") end), "1")
+  -- a handle, a name and a path all reach the same namespace
+  local name = uniq("nslt")
+  local named = assert(ns.create("net", { name = name }))
+  t:cleanup(function() named:close(); ns.delete(name) end)
+  local lo1 = net.link("lo", { ns = named })
+  t:eq(lo1, net.link("lo", { ns = name }))
+  t:eq(lo1, net.link("lo", { ns = "/run/netns/" .. name }))
+  t:ok(lo1 ~= net.link("lo"))
+  t:fails(function() net.links { ns = ns.current("uts") } end, "net namespace expected")
+end
