@@ -140,10 +140,16 @@ func run(argv []string) int {
 		return exitOK
 	}
 
+	// Catch SIGINT and SIGTERM before the VM exists: one that arrives while
+	// the VM is being built interrupts the first chunk, and the closers still
+	// run. Starting the watcher first also lets the runtime start the thread
+	// it needs while the main thread builds the Lua state (start-up time).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	vm := engine.New(modules, stdlib.FS)
 	defer vm.Close()
-	stopSignals := forwardSignals(vm)
-	defer stopSignals()
+	go forwardSignals(vm, sigs)
 
 	code := runVM(vm, c)
 	vm.Close()
@@ -245,32 +251,20 @@ func report(err error) int {
 
 // forwardSignals turns SIGINT and SIGTERM into an interrupt of the running
 // chunk; the script then unwinds, the closers run, and nslua exits 130/143.
-func forwardSignals(vm *engine.VM) func() {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				vm.Interrupt(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+func forwardSignals(vm *engine.VM, sigs <-chan os.Signal) {
+	for s := range sigs {
+		vm.Interrupt(s)
+	}
 }
 
 // gopher-lua words a syntax error "NAME line:2(column:5) near '=':   syntax
 // error" or "NAME at EOF:   unterminated string"; people and editors expect
 // lua.c's "NAME:2: ..." form, so the message becomes one such line.
-var (
-	syntaxAtLine = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
-	syntaxAtEOF  = regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
-)
-
+// (The patterns are compiled here, not at init: start-up pays for nothing
+// that only an error needs.)
 func syntaxLine(msg string) string {
+	syntaxAtLine := regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
+	syntaxAtEOF := regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
 	msg = strings.TrimSpace(msg)
 	if strings.Contains(msg, "\n") {
 		msg = msg[:strings.Index(msg, "\n")]
