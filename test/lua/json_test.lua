@@ -67,7 +67,7 @@ function test_decode_error_has_position(t)
   t:fails(function() json.decode("[1,]") end, "column 4")
   t:fails(function() json.decode("{} x") end, "after the end of the value")
   t:fails(function() json.decode(42) end, "string expected, got number")
-  t:fails(function() json.decode() end, "bad argument #1 to 'decode' %(string expected")
+  t:fails(function() json.decode() end, "bad argument #1 to 'decode' %(string expected, got no value%)")
   t:fails(function() json.decode("1", "extra") end, "bad argument #2 to 'decode'")
 end
 
