@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Start-up: `nslua -e ''` against `lua5.4 -e ''` (issue 2's goal: a median of
+// Start-up: `nslua -e ”` against `lua5.4 -e ”` (issue 2's goal: a median of
 // at most 5 ms), and what one call from Lua into a Go binding costs.
 func init() {
 	register(Bench{Name: "01-startup", Title: "Start-up and the cost of a call", Run: benchStartup})
