@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// Start-up: `nslua -e ”` against `lua5.4 -e ”` (issue 2's goal: a median of
-// at most 5 ms), and what one call from Lua into a Go binding costs.
+// Start-up: nslua running an empty -e chunk against lua5.4 doing the same
+// (issue 2's goal: a median of at most 5 ms), and what one call from Lua into
+// a Go binding costs.
 func init() {
 	register(Bench{Name: "01-startup", Title: "Start-up and the cost of a call", Run: benchStartup})
 }
