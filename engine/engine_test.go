@@ -319,6 +319,7 @@ if which == 2 then check(false, 2) end
 if which == 3 then api(false) end
 if which == 0 then check(false, 0) end
 if which == "table" then error({code = 7}) end
+if which == "none" then error() end
 if which == "obj" then error(setmetatable({}, {__tostring = function() return "custom error object" end})) end`
 	for level, want := range map[any]string{
 		1:       "t.lua:2: bad value",
@@ -327,6 +328,7 @@ if which == "obj" then error(setmetatable({}, {__tostring = function() return "c
 		0:       "bad value",
 		"table": "(error object is a table value)",
 		"obj":   "custom error object",
+		"none":  "nil",
 	} {
 		var arg lua.LValue = lua.LString(fmt.Sprint(level))
 		if n, ok := level.(int); ok {

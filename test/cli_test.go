@@ -188,6 +188,10 @@ func TestCLIMissingScript(t *testing.T) {
 	r := harness.Run(t, "/nonexistent/script.lua")
 	wantCode(t, r, 1)
 	oneCleanLine(t, r, "cannot open /nonexistent/script.lua: no such file or directory")
+	dir := t.TempDir()
+	r = harness.Run(t, dir)
+	wantCode(t, r, 1)
+	oneCleanLine(t, r, "cannot read "+dir+": is a directory")
 }
 
 func TestCLIVersionAndHelp(t *testing.T) {

@@ -217,6 +217,10 @@ func runScript(vm *engine.VM, name, src string, c *config) int {
 	var err error
 	if src != "" {
 		fn, err = vm.Load(strings.NewReader(src), name)
+	} else if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {
+		// gopher-lua would read a directory as an empty, garbled chunk
+		fmt.Fprintf(os.Stderr, "nslua: cannot read %s: is a directory\n", name)
+		return exitError
 	} else {
 		fn, err = vm.LoadFile(name)
 	}
