@@ -196,7 +196,8 @@ func runVM(vm *engine.VM, c *config) int {
 		}
 	}
 	if c.repl || interactive {
-		if err := repl.Run(vm, repl.Config{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}); err != nil {
+		if err := repl.Run(vm, repl.Config{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+			Banner: fmt.Sprintf("nslua %s (%s); Ctrl-D exits", version, lua.LuaVersion)}); err != nil {
 			return report(err)
 		}
 	}
