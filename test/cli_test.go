@@ -450,9 +450,6 @@ nslua.on_exit(function() print("last") end)`)
 // prompts (the REPL's own tests drive it through a pseudo-terminal).
 func TestCLIInteractiveAfterScript(t *testing.T) {
 	harness.NoLeaks(t)
-	if r := harness.RunWith(t, harness.RunOpts{Stdin: "print(1)\n"}, "-i"); r.Stdout == "" && r.Code == 0 {
-		t.Skip("the REPL is still the stub in engine/repl (merge main once it lands)")
-	}
 	s := writeScript(t, "setup.lua", "x = 41")
 	r := harness.RunWith(t, harness.RunOpts{Stdin: "print(x + 1)\n"}, "-i", s)
 	wantCode(t, r, 0)
