@@ -1,7 +1,9 @@
 package main
 
 import (
+	"debug/elf"
 	"fmt"
+	"os"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -74,7 +76,7 @@ func benchStartup(env *Env) (string, error) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Wall time from fork to exit, %d runs each, interleaved.\n\n", runs)
+	fmt.Fprintf(&b, "Wall time from fork to exit, %d runs each, interleaved. The nslua binary: %s.\n\n", runs, describeBinary(env.Bin))
 	fmt.Fprintf(&b, "| command | median | 10th pct | 90th pct | vs lua5.4 |\n|---|---|---|---|---|\n")
 	base := Median(times[1])
 	for i, c := range cmds {
@@ -145,4 +147,25 @@ func percentile(ds []time.Duration, p int) time.Duration {
 	}
 	i := (len(s)*p + 99) / 100
 	return s[max(0, min(len(s)-1, i-1))]
+}
+
+// describeBinary says how big the binary is and whether it is linked
+// dynamically: a cgo build (the default when the net package is linked in and
+// a C compiler exists) starts about a millisecond slower than a static one.
+func describeBinary(path string) string {
+	size := "size unknown"
+	if fi, err := os.Stat(path); err == nil {
+		size = fmt.Sprintf("%.1f MB", float64(fi.Size())/1e6)
+	}
+	f, err := elf.Open(path)
+	if err != nil {
+		return size
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return size + ", dynamically linked (cgo; CGO_ENABLED=0 starts faster)"
+		}
+	}
+	return size + ", statically linked"
 }
