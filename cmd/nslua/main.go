@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -25,14 +26,14 @@ import (
 var version = "dev"
 
 const usage = `usage: nslua [options] [script [args...]]
-  -e CODE      run CODE (repeatable, before the script)
-  -l NAME      require NAME and bind it to a global of that name
-  -i           enter the REPL after the script / -e
-  -            read the script from stdin
-  -r NAME      run an embedded recipe (nslua -r list lists them)
-  --rootless   run inside a new user namespace mapping the caller to root
+  -e CODE        run CODE (repeatable, before the script)
+  -l NAME        require NAME and bind it to a global of that name
+  -i             enter the REPL after the script / -e
+  -              read the script from stdin
+  -r NAME        run an embedded recipe (nslua -r list lists them)
+  --rootless     run inside a new user namespace mapping the caller to root
   -v, --version  print the version
-  -h, --help   print this help
+  -h, --help     print this help
 With no script and no -e, nslua starts the REPL.
 `
 
@@ -286,7 +287,9 @@ func syntaxLine(msg string) string {
 // printModules lists the modules require finds without a file, for --help.
 func printModules(w io.Writer) {
 	fmt.Fprintln(w, "\nModules (require \"NAME\"; globals in the REPL and -e):")
-	for _, m := range modules {
+	sorted := append([]engine.Module(nil), modules...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for _, m := range sorted {
 		fmt.Fprintf(w, "  %-12s %s\n", m.Name, m.Doc)
 	}
 	entries, _ := fs.ReadDir(stdlib.FS, ".")
