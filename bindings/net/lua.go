@@ -903,7 +903,7 @@ func (m *mod) ping(L *lua.LState) int {
 		o.Fail("count", "count %d out of range 1..1000000", count)
 	}
 	timeout := o.Number("timeout", 2)
-	if timeout <= 0 || timeout > 3600 {
+	if !(timeout > 0 && timeout <= 3600) {
 		o.Fail("timeout", "timeout %g out of range (seconds, > 0)", timeout)
 	}
 	c, err := m.connOpt(o, "ns")

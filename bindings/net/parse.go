@@ -125,7 +125,7 @@ func ParseRate(s string) (uint64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v <= 0 || v*mult < 8 || v*mult > 1e15 {
+	if err != nil || !(v*mult >= 8 && v*mult <= 1e15) { // NaN fails too
 		return 0, fmt.Errorf("invalid rate %q (expected a positive rate such as 10mbit, 1gbit or 500kbps)", s)
 	}
 	return uint64(v * mult), nil
@@ -148,7 +148,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v*float64(unit) > float64(time.Hour) {
+	if err != nil || !(v >= 0 && v*float64(unit) <= float64(time.Hour)) {
 		return 0, fmt.Errorf("invalid duration %q (expected e.g. 10ms, 1s or 250us)", s)
 	}
 	return time.Duration(v * float64(unit)), nil
@@ -158,7 +158,7 @@ func ParseDuration(s string) (time.Duration, error) {
 func ParseLoss(s string) (float64, error) {
 	t := strings.TrimSuffix(strings.TrimSpace(s), "%")
 	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v > 100 {
+	if err != nil || !(v >= 0 && v <= 100) {
 		return 0, fmt.Errorf("invalid loss %q (expected a percentage from 0 to 100 such as 1%%)", s)
 	}
 	return v, nil

@@ -82,7 +82,7 @@ func TestParseRate(t *testing.T) {
 	}{
 		{"10mbit", 10e6}, {"1gbit", 1e9}, {"500kbit", 500e3}, {"1kibit", 1024}, {"1mbps", 8e6},
 		{"100bps", 800}, {"2.5Mbit", 2.5e6}, {"4000000", 4e6}, {"1e6", 1e6},
-		{"fast", 0}, {"0mbit", 0}, {"-1mbit", 0}, {"", 0}, {"1bit", 0},
+		{"fast", 0}, {"0mbit", 0}, {"NaN", 0}, {"nanmbit", 0}, {"Inf", 0}, {"-1mbit", 0}, {"", 0}, {"1bit", 0},
 	} {
 		got, err := ParseRate(c.in)
 		if c.want == 0 {
@@ -104,7 +104,7 @@ func TestParseDurationAndLoss(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "x", "-1ms", "2h"} {
+	for _, bad := range []string{"", "x", "-1ms", "2h", "NaN", "nanms", "+Inf"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q): want an error", bad)
 		}
@@ -114,7 +114,7 @@ func TestParseDurationAndLoss(t *testing.T) {
 			t.Errorf("ParseLoss(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "101", "-1%", "x%"} {
+	for _, bad := range []string{"", "101", "-1%", "x%", "NaN", "NaN%"} {
 		if _, err := ParseLoss(bad); err == nil {
 			t.Errorf("ParseLoss(%q): want an error", bad)
 		}

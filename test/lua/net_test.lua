@@ -234,6 +234,7 @@ function test_ping_v4_v6(t)
   t:eq(select(3, net.ping("203.0.113.1", { ns = A })), "ENETUNREACH")
   t:fails(function() net.ping("10.77.0.256") end, 'invalid IP address "10.77.0.256"')
   t:fails(function() net.ping("10.77.0.2", { count = 0 }) end, "out of range")
+  t:fails(function() net.ping("10.77.0.2", { timeout = 0 / 0 }) end, "out of range")
 end
 
 function test_shape_rate_tbf_and_htb(t)
@@ -250,6 +251,8 @@ function test_shape_rate_tbf_and_htb(t)
   t:ok(a:unshape()) -- twice is fine
   t:fails(function() a:shape {} end, "nothing to shape")
   t:fails(function() a:shape { rate = "fast" } end, 'invalid rate "fast"')
+  t:fails(function() a:shape { rate = 0 / 0 } end, 'invalid rate')
+  t:fails(function() a:shape { delay = 0 / 0 } end, 'invalid duration')
   t:fails(function() a:shape { rate = "1mbit", loss = 101 } end, 'invalid loss')
   t:fails(function() a:shape { jitter = 5 } end, "jitter needs a delay")
   t:fails(function() a:shape { rate = "1mbit", qdisc = "cake" } end, 'unknown rate qdisc "cake"')
@@ -335,4 +338,53 @@ function test_default_is_the_scripts_current_netns(t)
   t:eq(lo1, net.link("lo", { ns = "/run/netns/" .. name }))
   t:ok(lo1 ~= net.link("lo"))
   t:fails(function() net.links { ns = ns.current("uts") } end, "net namespace expected")
+end
+
+-- every function and method, fed wrong types, NUL bytes, huge strings and
+-- unknown options: an argument error or a failure triple, never a crash
+function test_bad_input_never_crashes(t)
+  local A = newns(t)
+  local l = assert(net.veth("z0", "z1", { ns = A }))
+  local bad = { 42, true, {}, "", "a\0b", string.rep("x", 65536), -1, 1e300, 0 / 0, "nan", { bogus = 1 }, print }
+  local calls = {
+    links = function(v) return net.links(v) end,
+    link = function(v) return net.link(v) end,
+    link_opts = function(v) return net.link("lo", v) end,
+    veth = function(v) return net.veth(v, "y") end,
+    veth_opts = function(v) return net.veth("y0", "y1", { mtu = v }) end,
+    peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v }) end,
+    bridge = function(v) return net.bridge(v) end,
+    vxlan = function(v) return net.vxlan("y0", { id = v }) end,
+    vxlan_dev = function(v) return net.vxlan("y0", { id = 1, dev = v, ns = A }) end,
+    addrs = function(v) return net.addrs(v) end,
+    routes = function(v) return net.routes { family = v } end,
+    route_add = function(v) return net.route_add { dst = v, dev = "lo" } end,
+    route_via = function(v) return net.route_add { dst = "default", via = v } end,
+    route_del = function(v) return net.route_del(v) end,
+    sysctl = function(v) return net.sysctl(v) end,
+    sysctl_value = function(v) return net.sysctl("net.ipv4.ip_forward", v, { ns = A }) end,
+    ping = function(v) return net.ping(v) end,
+    ping_opts = function(v) return net.ping("127.0.0.1", { timeout = v }) end,
+    set = function(v) return l:set { name = v } end,
+    set_mac = function(v) return l:set { mac = v } end,
+    set_master = function(v) return l:set { master = v } end,
+    addr_add = function(v) return l:addr_add(v) end,
+    addr_del = function(v) return l:addr_del(v) end,
+    shape = function(v) return l:shape { rate = v } end,
+    shape_delay = function(v) return l:shape { delay = v } end,
+    wait_gone = function(v) return l:wait_gone(v) end,
+    method_on_other = function(v) return l.up(v) end,
+  }
+  for name, f in pairs(calls) do
+    for _, v in ipairs(bad) do
+      local ok, r1, r2, r3 = pcall(f, v)
+      if ok then
+        t:ok(r1 ~= nil or (type(r2) == "string" and type(r3) == "string" and r2:find("^" .. r3 .. ": ")),
+          name .. ": neither a result nor a triple")
+      else
+        t:ok(not tostring(r1):find("internal error", 1, true), name .. ": " .. tostring(r1))
+      end
+    end
+  end
+  t:ok(l:delete())
 end
