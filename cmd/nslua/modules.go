@@ -3,6 +3,9 @@ package main
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/nslua/nslua/bindings/host"
+	"github.com/nslua/nslua/bindings/inspect"
+	"github.com/nslua/nslua/bindings/json"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
 	"github.com/nslua/nslua/engine"
@@ -11,6 +14,9 @@ import (
 // modules are the native Lua modules, loaded lazily on first require. Lua
 // modules (topo, container, testing) come from stdlib/ instead.
 var modules = []engine.Module{
+	host.Module(version),
+	inspect.Module,
+	json.Module,
 	ns.Module,
 	procModule,
 }
