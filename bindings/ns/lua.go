@@ -163,9 +163,9 @@ func (b *binding) open(L *lua.LState) int {
 	var path string
 	switch v := L.Get(2).(type) {
 	case lua.LNumber:
-		path = "/proc/" + strconv.Itoa(checkPID(vm, L, 2)) + "/ns/" + k.String()
+		path = "/proc/" + strconv.Itoa(vm.CheckPID(L, 2)) + "/ns/" + k.String()
 	case *lua.LUserData:
-		path = "/proc/" + strconv.Itoa(checkPID(vm, L, 2)) + "/ns/" + k.String()
+		path = "/proc/" + strconv.Itoa(vm.CheckPID(L, 2)) + "/ns/" + k.String()
 	case lua.LString:
 		s := string(v)
 		switch {
@@ -193,24 +193,6 @@ func (b *binding) open(L *lua.LState) int {
 	}
 	_, n := b.pushNew(L, fd, k, path)
 	return n
-}
-
-// checkPID reads a pid (a positive integer) or a process object.
-func checkPID(vm *engine.VM, L *lua.LState, n int) int {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		pid := int(v)
-		if float64(pid) != float64(v) || pid <= 0 {
-			vm.ArgError(L, n, "invalid pid %v", v)
-		}
-		return pid
-	case *lua.LUserData:
-		if p, ok := v.Value.(engine.PIDer); ok {
-			return p.PID()
-		}
-	}
-	vm.TypeError(L, n, "pid or process")
-	return 0
 }
 
 // ns.current(type): the script's own namespace of that type (for pid, the
