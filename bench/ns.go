@@ -44,6 +44,15 @@ for i = 1, tonumber(arg[1]) do ns.with(h, f) end`
 		return "", err
 	}
 	per := (Median(full) - Median(empty)) / time.Duration(n)
+	cpuFull, err := cpuTime(env.Repeats, env.Bin, path, fmt.Sprint(n))
+	if err != nil {
+		return "", err
+	}
+	cpuEmpty, err := cpuTime(env.Repeats, env.Bin, path, "0")
+	if err != nil {
+		return "", err
+	}
+	cpuPer := (Median(cpuFull) - Median(cpuEmpty)) / time.Duration(n)
 	raw, err := rawSetnsPair(n)
 	if err != nil {
 		return "", err
@@ -55,11 +64,35 @@ for i = 1, tonumber(arg[1]) do ns.with(h, f) end`
 	var b strings.Builder
 	fmt.Fprintf(&b, "| what | per call |\n|---|---|\n")
 	fmt.Fprintf(&b, "| `ns.with(h, function() end)` (fresh locked worker thread, setns, Lua call, thread exit) | %s |\n", Us(per))
+	fmt.Fprintf(&b, "| CPU time (user+sys, all threads) per `ns.with` | %s |\n", Us(cpuPer))
 	fmt.Fprintf(&b, "| engine.OnWorker into the netns with an empty Go function, called from a locked thread (the floor under ns.with) | %s |\n", Us(floor))
 	fmt.Fprintf(&b, "| raw `setns(netns)` + `setns(back)` on one locked thread, Go | %s |\n", Us(raw))
-	fmt.Fprintf(&b, "\nGoal: at most 60 µs per ns.with. Ratio to the raw pair: %s. Median of %d runs of %d calls each, minus a run with none.\n",
-		Ratio(per, raw), env.Repeats, n)
+	fmt.Fprintf(&b, "\nGoal: at most 60 µs per ns.with. Ratio to the raw pair: %s. Median of %d runs of %d calls each, minus a run with none. "+
+		"Nearly all of it is the engine's worker round trip (a thread created, woken, exited, and the locked VM thread woken "+
+		"again), not the namespace switch; load average %s when measured.\n",
+		Ratio(per, raw), env.Repeats, n, loadAvg())
 	return b.String(), nil
+}
+
+// cpuTime runs argv n times and returns the user+sys time of each run.
+func cpuTime(n int, argv ...string) ([]time.Duration, error) {
+	var ds []time.Duration
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("%s: %v\n%s", strings.Join(argv, " "), err, out)
+		}
+		ds = append(ds, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+	}
+	return ds, nil
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // onWorkerFromLocked measures the engine's worker round trip as the VM
