@@ -13,7 +13,15 @@ local proc = require "proc"
 
 local TYPES = { "cgroup", "ipc", "mnt", "net", "pid", "uts" }
 
+-- run a shell command from the thread running Lua (inside ns.with: the
+-- worker) and return its output: proc.run where the spawn half of proc is
+-- present, io.popen otherwise; both start the child from that thread's
+-- namespaces
 local function popen_lines(cmd)
+  if proc.run then
+    local r = assert(proc.run({ "sh", "-c", cmd }))
+    return r.stdout
+  end
   local f = assert(io.popen(cmd))
   local out = f:read("*a")
   f:close()
