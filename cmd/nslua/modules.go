@@ -3,6 +3,11 @@ package main
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/nslua/nslua/bindings/host"
+	"github.com/nslua/nslua/bindings/inspect"
+	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/ns"
+	"github.com/nslua/nslua/bindings/proc"
 	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 )
@@ -10,15 +15,23 @@ import (
 // modules are the native Lua modules, loaded lazily on first require. Lua
 // modules (topo, container, testing) come from stdlib/ instead.
 var modules = []engine.Module{
-	{Name: "proc", Doc: "processes: inspect them, spawn them in namespaces", Open: openProc},
+	host.Module(version),
+	inspect.Module,
+	json.Module,
+	ns.Module,
+	procModule,
 }
 
-// openProc composes the proc module from its two halves: inspection
-// (bindings/proc) and spawning (bindings/spawn).
-func openProc(vm *engine.VM, L *lua.LState) lua.LValue {
-	fns := map[string]func(*lua.LState) int{}
-	for name, f := range spawn.Functions(vm) {
-		fns[name] = f
-	}
-	return vm.Funcs(fns)
+// procModule is composed from two bindings: inspection (bindings/proc) and
+// spawning (bindings/spawn).
+var procModule = engine.Module{
+	Name: "proc",
+	Doc:  "processes: list, info, tree, find, kill, spawn, run (ps, pstree, pgrep, kill, unshare)",
+	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
+		fns := proc.Functions(vm)
+		for name, f := range spawn.Functions(vm) {
+			fns[name] = f
+		}
+		return vm.Funcs(fns)
+	},
 }
