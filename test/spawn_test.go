@@ -95,12 +95,13 @@ func gone(pid int) bool {
 
 // spawnConfigs are the ways a child can be started that the guarantees must
 // hold for: each starts from a different code path on the spawner.
-var spawnConfigs = []struct{ name, opts string }{
-	{"plain", `{}`},
-	{"new namespaces", `{ns = "net,uts,ipc,mnt,pid,cgroup", mounts = {{type = "proc", target = "/proc"}}}`},
-	{"user namespace", `{ns = "user,pid,mnt", mounts = {{type = "proc", target = "/proc"}}}`},
-	{"time offsets", `{ns = "time,pid", time_offsets = {boottime = 5}}`},
-	{"tty", `{tty = true}`},
+var spawnConfigs = []struct{ name, pre, opts string }{
+	{"plain", "", `{}`},
+	{"new namespaces", "", `{ns = "net,uts,ipc,mnt,pid,cgroup", mounts = {{type = "proc", target = "/proc"}}}`},
+	{"user namespace", "", `{ns = "user,pid,mnt", mounts = {{type = "proc", target = "/proc"}}}`},
+	{"time offsets", "", `{ns = "time,pid", time_offsets = {boottime = 5}}`},
+	{"tty", "", `{tty = true}`},
+	{"after ns.unshare pid", `assert(require("ns").unshare("pid")); proc.spawn{"true"}:wait()`, `{}`},
 }
 
 // TestSpawnChildDiesWithNsluaKilled: a child must not outlive nslua, also
@@ -110,6 +111,7 @@ func TestSpawnChildDiesWithNsluaKilled(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			harness.NoLeaks(t)
 			n := startNslua(t, `local proc = require "proc"
+				`+c.pre+`
 				local o = `+c.opts+`
 				o[1], o[2] = "sleep", "1000"
 				local p = assert(proc.spawn(o))
@@ -150,6 +152,7 @@ func TestSpawnNoDescriptorReachesChild(t *testing.T) {
 			defer inherited.Close()
 			n := startNslua(t, `local proc = require "proc"
 				local f = assert(io.open("/proc/self/stat"))
+				`+c.pre+`
 				local other = assert(proc.spawn{"sleep", "1000", stdin = "pipe", stdout = "pipe"})
 				local o = `+c.opts+`
 				o[1], o[2] = "sleep", "1000"
@@ -159,15 +162,16 @@ func TestSpawnNoDescriptorReachesChild(t *testing.T) {
 				io.read()
 				other:kill()`, inherited)
 			pid := n.line(t)
-			// the time helper runs first and execs the payload: judge the payload
+			// judge the payload once it sleeps: the time helper runs first
+			// and the dynamic loader holds libraries open while it starts
 			deadline := time.Now().Add(20 * time.Second)
 			for {
-				comm, _ := os.ReadFile("/proc/" + pid + "/comm")
-				if string(comm) == "sleep\n" {
+				wchan, _ := os.ReadFile("/proc/" + pid + "/wchan")
+				if strings.Contains(string(wchan), "nanosleep") {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("child %s is %q, not sleep", pid, comm)
+					t.Fatalf("child %s is not sleeping (wchan %q)", pid, wchan)
 				}
 				time.Sleep(time.Millisecond)
 			}

@@ -329,3 +329,14 @@ function test_joining_user_or_time_namespace_says_rootless(t)
   r, msg = proc.run{ "true", ns = { time = p.pid } }
   t:ok(msg and msg:find("rootless"), msg)
 end
+
+function test_children_follow_the_script_into_a_new_pid_namespace(t)
+  local ns = require "ns"
+  local outer = nslink("self", "pid")
+  t:ok(ns.unshare("pid"))
+  local a = sleeper(t)
+  local b = sleeper(t)
+  t:ok(nslink(a.pid, "pid") ~= outer)
+  t:eq(nslink(b.pid, "pid"), nslink(a.pid, "pid"))
+  t:eq(tostring(ns.current("pid")), nslink(a.pid, "pid"))
+end
