@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -14,22 +15,24 @@ import (
 )
 
 // HelperArg is os.Args[1] of the re-exec'd helper that gives a child a new
-// time namespace with offsets. Offsets can only be written by a process that
-// did unshare(CLONE_NEWTIME) itself and has not yet exec'd, so the child
+// time namespace with offsets, or a bounding set inside a new user namespace
+// (which starts with a full one). Offsets can only be written by a process
+// that did unshare(CLONE_NEWTIME) itself and has not yet exec'd, so the child
 // first runs nslua's own binary — a sealed in-memory copy, never
 // /proc/self/exe, so a container can never reach and rewrite the binary
 // (the runc CVE-2019-5736 lesson) — which writes the offsets and execs the
 // payload; the new time namespace takes effect at that execve.
 // cmd/nslua hands control to HelperMain when it sees this argument.
-const HelperArg = "--nslua-internal-timens-exec"
+const HelperArg = "--nslua-internal-spawn-helper"
 
 // helperProcFd is the fd through which the helper reaches a procfs whatever
 // its root: the spawner's /proc, opened O_PATH.
 const helperProcFd = 3
 
-// HelperMain is the time-namespace helper: args are monotonic and boottime
-// offsets in nanoseconds, the working directory, and the payload's argv. It
-// returns only on failure (an exit code, 127 as a shell's).
+// HelperMain is the helper: args are the time offsets ("-" or monotonic and
+// boottime nanoseconds as "M,B"), the bounding set to keep ("-" or a hex
+// mask), the working directory, and the payload's argv. It returns only on
+// failure (an exit code, 127 as a shell's).
 func HelperMain(args []string) int {
 	fail := func(op, arg string, err error) int {
 		fmt.Fprintf(os.Stderr, "nslua: %s\n", (&engine.OpError{Op: op, Arg: arg, Err: err}).Error())
@@ -38,26 +41,23 @@ func HelperMain(args []string) int {
 	if len(args) < 4 {
 		return fail("helper", "arguments", unix.EINVAL)
 	}
-	mono, err1 := strconv.ParseInt(args[0], 10, 64)
-	boot, err2 := strconv.ParseInt(args[1], 10, 64)
-	if err1 != nil || err2 != nil {
-		return fail("helper", "offsets", unix.EINVAL)
+	offsets, caps, dir, argv := args[0], args[1], args[2], args[3:]
+	if offsets != "-" {
+		if err := writeOffsets(offsets); err != nil {
+			fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
+			return 127
+		}
 	}
-	dir, argv := args[2], args[3:]
-	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
-		return fail("unshare", "time", err)
-	}
-	fd, err := unix.Openat(helperProcFd, "self/timens_offsets", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fail("open", "/proc/self/timens_offsets", err)
-	}
-	line := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n",
-		mono/1e9, mono%1e9, boot/1e9, boot%1e9)
-	_, err = unix.Write(fd, []byte(line))
-	unix.Close(fd)
 	unix.Close(helperProcFd)
-	if err != nil {
-		return fail("write", "timens_offsets", err)
+	if caps != "-" {
+		keep, err := strconv.ParseUint(caps, 16, 64)
+		if err != nil {
+			return fail("helper", "caps", unix.EINVAL)
+		}
+		if err := dropBounding(CapSet(keep)); err != nil {
+			fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
+			return 127
+		}
 	}
 	if dir != "" {
 		if err := unix.Chdir(dir); err != nil {
@@ -71,6 +71,29 @@ func HelperMain(args []string) int {
 	}
 	err = unix.Exec(path, argv, os.Environ())
 	return fail("exec", path, err)
+}
+
+// writeOffsets creates the time namespace and writes "M,B" (nanoseconds).
+func writeOffsets(offsets string) error {
+	ms, bs, _ := strings.Cut(offsets, ",")
+	mono, err1 := strconv.ParseInt(ms, 10, 64)
+	boot, err2 := strconv.ParseInt(bs, 10, 64)
+	if err1 != nil || err2 != nil {
+		return &engine.OpError{Op: "helper", Arg: "offsets", Err: unix.EINVAL}
+	}
+	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
+		return &engine.OpError{Op: "unshare", Arg: "time", Err: err}
+	}
+	fd, err := unix.Openat(helperProcFd, "self/timens_offsets", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &engine.OpError{Op: "open", Arg: "/proc/self/timens_offsets", Err: err}
+	}
+	defer unix.Close(fd)
+	line := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n", mono/1e9, mono%1e9, boot/1e9, boot%1e9)
+	if _, err := unix.Write(fd, []byte(line)); err != nil {
+		return &engine.OpError{Op: "write", Arg: "timens_offsets", Err: err}
+	}
+	return nil
 }
 
 var (
@@ -131,9 +154,14 @@ func launchHelper(cfg *Config, sys *syscall.SysProcAttr, m *mountSet) (*os.Proce
 	}
 	procFile := os.NewFile(uintptr(procFd), "/proc")
 	defer procFile.Close()
-	args := append([]string{"nslua-timens", HelperArg,
-		strconv.FormatInt(int64(cfg.TimeOffsets.Monotonic), 10),
-		strconv.FormatInt(int64(cfg.TimeOffsets.Boottime), 10), cfg.Dir}, cfg.Argv...)
+	offsets, caps := "-", "-"
+	if t := cfg.TimeOffsets; t != nil {
+		offsets = strconv.FormatInt(int64(t.Monotonic), 10) + "," + strconv.FormatInt(int64(t.Boottime), 10)
+	}
+	if cfg.Caps != nil && has(cfg.New, engine.KindUser) {
+		caps = strconv.FormatUint(uint64(*cfg.Caps), 16)
+	}
+	args := append([]string{"nslua-helper", HelperArg, offsets, caps, cfg.Dir}, cfg.Argv...)
 	sys.Ptrace = true
 	files := append(append([]*os.File{}, cfg.Files[:]...), procFile)
 	proc, err := os.StartProcess("/proc/self/fd/"+strconv.Itoa(exe), args, &os.ProcAttr{

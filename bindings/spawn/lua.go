@@ -91,7 +91,7 @@ func (p *process) release() error {
 
 var spawnKeys = []string{"argv", "ns", "join", "uid_map", "gid_map", "time_offsets", "hostname",
 	"root", "mounts", "cwd", "env", "uid", "gid", "stdin", "stdout", "stderr", "max_output",
-	"timeout", "kill_grace", "tty"}
+	"timeout", "kill_grace", "tty", "caps", "no_new_privs"}
 
 // spawn is proc.spawn{argv..., opts}: start a process, like unshare(1),
 // nsenter(1) or bwrap(1) would, and return a process object.
@@ -139,6 +139,22 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 	if o.Has("gid") {
 		v := b.id(L, o, "gid")
 		cfg.GID = &v
+	}
+	cfg.NoNewPrivs = o.Bool("no_new_privs", false)
+	if t := o.TableOpt("caps"); t != nil {
+		var keep CapSet
+		t.ForEach(func(k, v lua.LValue) {
+			name, ok := v.(lua.LString)
+			if _, isNum := k.(lua.LNumber); !isNum || !ok {
+				o.Fail("caps", "a list of capability names expected")
+			}
+			c, known := CapByName(string(name))
+			if !known {
+				o.Fail("caps", "unknown capability %s (expected names like net_admin, CAP_CHOWN)", engine.Quote(string(name)))
+			}
+			keep |= 1 << c
+		})
+		cfg.Caps = &keep
 	}
 	if o.Has("timeout") {
 		t := o.Number("timeout", 0)

@@ -49,6 +49,13 @@ type Config struct {
 
 	UID, GID *int // credentials of the child
 
+	// Caps, when not nil, is the bounding set the child keeps (the rest is
+	// dropped); NoNewPrivs sets no_new_privs. Both are set on the spawner
+	// thread, whose children inherit them, or — in a new user namespace,
+	// which starts with a full bounding set — by the helper (helper.go).
+	Caps       *CapSet
+	NoNewPrivs bool
+
 	// Files are the child's fds 0, 1, 2 (nil: closed). Start does not
 	// close them.
 	Files [3]*os.File
@@ -348,7 +355,10 @@ func launch(cfg *Config, st *engine.ThreadNS) (*os.Process, error) {
 		return nil, err
 	}
 	defer m.close()
-	if cfg.TimeOffsets != nil {
+	if err := restrict(cfg, newUser); err != nil {
+		return nil, err
+	}
+	if needsHelper(cfg) {
 		return launchHelper(cfg, sys, m)
 	}
 	if err := m.pivot(); err != nil {
@@ -375,6 +385,26 @@ func launch(cfg *Config, st *engine.ThreadNS) (*os.Process, error) {
 		}
 	}
 	return proc, nil
+}
+
+// restrict applies no_new_privs and, outside a new user namespace, the
+// bounding set on the spawner thread; the child inherits both.
+func restrict(cfg *Config, newUser bool) error {
+	if cfg.NoNewPrivs {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return &engine.OpError{Op: "prctl", Arg: "PR_SET_NO_NEW_PRIVS", Err: err}
+		}
+	}
+	if cfg.Caps != nil && !newUser {
+		return dropBounding(*cfg.Caps)
+	}
+	return nil
+}
+
+// needsHelper says whether the child must start as the helper: time offsets,
+// or a bounding set inside a new user namespace.
+func needsHelper(cfg *Config) bool {
+	return cfg.TimeOffsets != nil || (cfg.Caps != nil && has(cfg.New, engine.KindUser))
 }
 
 // envOrEmpty keeps a nil environment from meaning "nslua's own" to os/exec.

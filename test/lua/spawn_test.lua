@@ -340,3 +340,32 @@ function test_children_follow_the_script_into_a_new_pid_namespace(t)
   t:eq(nslink(b.pid, "pid"), nslink(a.pid, "pid"))
   t:eq(tostring(ns.current("pid")), nslink(a.pid, "pid"))
 end
+
+-- the bounding set a child keeps and no_new_privs, read from /proc/PID/status
+-- by the host while the child runs
+local function status_of(t, opts)
+  local p = sleeper(t, opts)
+  local deadline = os.time() + 20
+  local text
+  repeat -- the helper (user namespace) execs the payload a moment later
+    local f = assert(io.open("/proc/" .. p.pid .. "/status"))
+    text = f:read("*a")
+    f:close()
+  until text:match("Name:%s*sleep") or os.time() > deadline
+  return text
+end
+
+function test_caps_keep_only_the_named_bounding_set(t)
+  local s = status_of(t, { caps = { "net_admin", "CAP_CHOWN" }, no_new_privs = true })
+  t:eq(s:match("CapBnd:%s*(%x+)"), "0000000000001001")
+  t:eq(s:match("CapEff:%s*(%x+)"), "0000000000001001")
+  t:eq(s:match("NoNewPrivs:%s*(%d)"), "1")
+  -- in a new user namespace, which starts with a full set, too
+  s = status_of(t, { ns = "user", caps = { "sys_admin" } })
+  t:eq(s:match("CapBnd:%s*(%x+)"), "0000000000200000")
+  -- without the options nothing changes
+  s = status_of(t, {})
+  t:eq(s:match("NoNewPrivs:%s*(%d)"), "0")
+  t:fails(function() proc.run{ "true", caps = { "nope" } } end, 'unknown capability "nope"')
+  t:fails(function() proc.run{ "true", caps = "net_admin" } end, "table expected")
+end
