@@ -98,7 +98,7 @@ var spawnKeys = []string{"argv", "ns", "join", "uid_map", "gid_map", "time_offse
 func (b *binding) spawn(L *lua.LState) int {
 	p, err := b.start(L, false)
 	if err != nil {
-		return engine.Fail(L, err)
+		return engine.Fail(L, shorten(err))
 	}
 	L.Push(b.class.New(L, p))
 	return 1
@@ -109,7 +109,7 @@ func (b *binding) spawn(L *lua.LState) int {
 func (b *binding) run(L *lua.LState) int {
 	p, err := b.start(L, true)
 	if err != nil {
-		return engine.Fail(L, err)
+		return engine.Fail(L, shorten(err))
 	}
 	return b.finish(L, p, -1)
 }
@@ -234,6 +234,18 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 	}
 	p.closer = vm.OnClose("process "+strconv.Itoa(p.Pid), p.release)
 	return p, nil
+}
+
+// shorten keeps a huge argument (a path of 5000 bytes) from flooding the
+// error message.
+func shorten(err error) error {
+	var oe *engine.OpError
+	if errors.As(err, &oe) && len(oe.Arg) > 200 {
+		c := *oe
+		c.Arg = c.Arg[:197] + "..."
+		return &c
+	}
+	return err
 }
 
 // closeAll closes what start opened when it fails before the child runs.

@@ -152,11 +152,14 @@ func fsLog(fsfd int) string {
 	return " (" + strings.TrimSpace(string(buf[:n])) + ")"
 }
 
-// attach moves a detached mount onto target, creating the mount point when
-// it is missing (a directory, or an empty file for a file bind), as bwrap does.
-func attach(fd int, m *Mount) error {
-	if err := ensureMountpoint(fd, m.Target); err != nil {
-		return &engine.OpError{Op: "mkdir", Arg: m.Target, Err: err}
+// attach moves a detached mount onto target. With create, a missing mount
+// point is made (a directory, or an empty file for a file bind), as bwrap
+// does inside its new root; on the host's own tree nothing is created.
+func attach(fd int, m *Mount, create bool) error {
+	if create {
+		if err := ensureMountpoint(fd, m.Target); err != nil {
+			return &engine.OpError{Op: "mkdir", Arg: m.Target, Err: unwrapPath(err)}
+		}
 	}
 	if err := unix.MoveMount(fd, "", unix.AT_FDCWD, m.Target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
 		return &engine.OpError{Op: "mount", Arg: m.Target, Err: err}
@@ -269,7 +272,7 @@ func (s *mountSet) pivot() error {
 		return nil
 	}
 	if s.hostProc >= 0 {
-		if err := attach(s.hostProc, &Mount{Target: s.root + "/proc"}); err != nil {
+		if err := attach(s.hostProc, &Mount{Target: s.root + "/proc"}, true); err != nil {
 			return err
 		}
 	}
@@ -291,7 +294,7 @@ func (s *mountSet) pivot() error {
 // attachUntilDeferred attaches the mounts that need no child.
 func (s *mountSet) attachUntilDeferred() error {
 	for i := 0; i < s.deferFrom; i++ {
-		if err := attach(s.fds[i], &s.mounts[i]); err != nil {
+		if err := attach(s.fds[i], &s.mounts[i], s.root != ""); err != nil {
 			return err
 		}
 	}
@@ -359,7 +362,7 @@ func (s *mountSet) attachDeferred(pid int) error {
 			}
 			s.fds[i] = fd
 		}
-		if err := attach(s.fds[i], m); err != nil {
+		if err := attach(s.fds[i], m, s.root != ""); err != nil {
 			return err
 		}
 	}

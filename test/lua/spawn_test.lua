@@ -247,6 +247,7 @@ end
 function test_mount_made_inside_stays_inside(t)
   local dir = os.tmpname()
   os.remove(dir)
+  t:eq(t:ok(proc.run{ "mkdir", dir }).code, 0)
   t:cleanup(function() os.remove(dir) end)
   local p = t:ok(proc.spawn{ "sh", "-c", "grep -c ' " .. dir .. " ' /proc/self/mountinfo; exec sleep 1000",
     mounts = { { type = "tmpfs", target = dir } }, stdout = "pipe" })
@@ -316,6 +317,11 @@ function test_missing_program_is_enoent_naming_it(t)
   r, msg, code = proc.run{ "true", root = "/no/such/root" }
   t:eq({ r, code }, { nil, "ENOENT" })
   t:ok(msg:find("/no/such/root", 1, true), msg)
+  -- without a root, a missing mount point is not created on the host
+  r, msg, code = proc.run{ "true", mounts = { { type = "tmpfs", target = "/no/such/mountpoint" } } }
+  t:eq({ r, code }, { nil, "ENOENT" })
+  t:ok(msg:find("/no/such/mountpoint", 1, true), msg)
+  t:eq(io.open("/no/such/mountpoint"), nil)
   r, msg, code = proc.run{ "true", cwd = "/no/such/dir" }
   t:eq({ r, code }, { nil, "ENOENT" })
   t:ok(msg:find("/no/such/dir", 1, true), msg)
