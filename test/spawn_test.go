@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/test/harness"
@@ -274,5 +275,59 @@ func TestSpawnRefusedMapEPERM(t *testing.T) {
 	if !strings.HasPrefix(string(out), "nil\tEPERM: ") || !strings.Contains(string(out), "{0 1000 1}") ||
 		!strings.HasSuffix(string(out), "\tEPERM\n") {
 		t.Errorf("got %q", out)
+	}
+}
+
+// TestSpawnTTYOnTerminal: with tty = true on a real terminal the child gets
+// its own pty with nslua's window size, size changes are forwarded, nslua's
+// terminal is raw while the child runs (Ctrl-C reaches the child, not
+// nslua) and restored afterwards.
+func TestSpawnTTYOnTerminal(t *testing.T) {
+	harness.NoLeaks(t)
+	cmd := exec.Command(harness.Bin(), "-e", `local r = require("proc").run{"sh", "-c",
+		"stty size; while read x; do stty size; done", tty = true}
+		print("child ended", r.code)`)
+	cmd.Dir = harness.Root()
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	go rt.readLoop()
+	go func() { cmd.Wait(); close(rt.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-rt.done:
+		default:
+			cmd.Process.Kill()
+			<-rt.done
+		}
+		f.Close()
+	})
+	rt.expect("40 100")
+	if err := pty.Setsize(f, &pty.Winsize{Rows: 50, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	// the resize reaches the child asynchronously: ask until it tells
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(rt.screen(), "50 120") {
+		if time.Now().After(deadline) {
+			t.Fatalf("window size not forwarded:\n%s", rt.screen())
+		}
+		f.Write([]byte("again\n"))
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Write([]byte{3}) // Ctrl-C: raw outside, so it is the child's SIGINT
+	rt.expect("child ended\t130")
+	<-rt.done
+	if cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("nslua exit %d, want 0 (the Ctrl-C was the child's)", cmd.ProcessState.ExitCode())
+	}
+	tio, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ECHO == 0 {
+		t.Errorf("nslua left its terminal in raw mode (lflag %#x)", tio.Lflag)
 	}
 }
