@@ -163,7 +163,8 @@ func (o *Output) Drain() {
 }
 
 // Collected waits for the end of the output and returns what the script has
-// not read, up to max bytes, and how many bytes were dropped beyond it.
+// not read, up to max bytes, and how many bytes were dropped beyond it. A
+// second call returns nothing.
 func (o *Output) Collected(ctx context.Context) ([]byte, int64, error) {
 	o.Drain()
 	select {
@@ -177,6 +178,9 @@ func (o *Output) Collected(ctx context.Context) ([]byte, int64, error) {
 	if len(out) > o.max {
 		out = out[:o.max]
 	}
+	// what the result holds is consumed: later reads see the end
+	o.pending, o.eof = nil, true
+	o.buf.Reset()
 	return out, o.dropped, nil
 }
 

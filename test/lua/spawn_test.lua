@@ -111,6 +111,8 @@ function test_wait_returns_unread_output(t)
   local p = t:ok(proc.spawn{ "sh", "-c", "echo a; echo b", stdout = "pipe" })
   t:eq(p:lines()(), "a")
   t:eq(p:wait().stdout, "b\n")
+  t:eq(p:read(), nil)
+  t:eq(p:wait().stdout, "b\n")
 end
 
 function test_stdio_null_and_paths(t)
@@ -141,6 +143,15 @@ function test_new_namespaces_differ_from_ours(t)
   end
   -- namespaces not asked for are shared
   t:eq(nslink(p.pid, "user"), nslink("self", "user"))
+  -- lsns agrees: the child is the only process in each new namespace
+  local json = require "json"
+  local seen = {}
+  for _, e in ipairs(json.decode(t:ok(proc.run{ "lsns", "-J", "-p", p.pid }).stdout).namespaces) do
+    seen[e.type] = e
+  end
+  for _, type in ipairs{ "net", "uts", "ipc", "cgroup", "mnt", "pid" } do
+    t:eq({ type, seen[type].ns, seen[type].nprocs, seen[type].pid }, { type, p:ns(type).id, 1, p.pid })
+  end
 end
 
 function test_hostname_in_new_uts_seen_by_nsenter(t)
@@ -374,4 +385,14 @@ function test_caps_keep_only_the_named_bounding_set(t)
   t:eq(s:match("NoNewPrivs:%s*(%d)"), "0")
   t:fails(function() proc.run{ "true", caps = { "nope" } } end, 'unknown capability "nope"')
   t:fails(function() proc.run{ "true", caps = "net_admin" } end, "table expected")
+end
+
+function test_children_start_in_the_namespaces_of_the_thread_running_lua(t)
+  local ns = require "ns"
+  local h = t:ok(ns.create("net"))
+  t:cleanup(function() h:close() end)
+  local inside = ns.with(h, function() return nslink(t:ok(proc.spawn{ "sleep", "1000" }).pid, "net") end)
+  t:eq(inside, tostring(h))
+  -- outside ns.with, the script's own again
+  t:eq(nslink(sleeper(t).pid, "net"), nslink("self", "net"))
 end
