@@ -129,7 +129,13 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.idMaps(L, o, cfg)
+	releaseRange := b.idMaps(L, o, cfg)
+	started := false
+	defer func() {
+		if releaseRange != nil && !started {
+			releaseRange()
+		}
+	}()
 	b.filesystem(L, o, cfg)
 	cfg.Env = b.env(L, o)
 	if o.Has("uid") {
@@ -225,6 +231,10 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 		return nil, err
 	}
 	p.Process = proc
+	if releaseRange != nil {
+		started = true
+		go func() { <-proc.Done(); releaseRange() }()
+	}
 	if p.pty != nil {
 		p.pty.Slave.Close()
 		if err := p.pty.Relay(); err != nil {
@@ -516,7 +526,8 @@ func (cfg *Config) isJoined(k engine.Kind) bool {
 }
 
 // idMaps reads uid_map, gid_map and time_offsets, with API.md's defaults.
-func (b *binding) idMaps(L *lua.LState, o *engine.Opts, cfg *Config) {
+// release (or nil) gives a default id range back when the child has ended.
+func (b *binding) idMaps(L *lua.LState, o *engine.Opts, cfg *Config) (release func()) {
 	newUser := cfg.isNew(engine.KindUser)
 	for _, k := range []string{"uid_map", "gid_map"} {
 		if o.Has(k) && !newUser {
@@ -527,10 +538,8 @@ func (b *binding) idMaps(L *lua.LState, o *engine.Opts, cfg *Config) {
 		cfg.UIDMap = b.idMap(o, "uid_map")
 		cfg.GIDMap = b.idMap(o, "gid_map")
 		if cfg.UIDMap == nil || cfg.GIDMap == nil {
-			def, err := DefaultIDMap()
-			if err != nil {
-				L.RaiseError("%v", err)
-			}
+			var def IDMaps
+			def, release = DefaultIDMap()
 			if cfg.UIDMap == nil {
 				cfg.UIDMap = def.UID
 			}
@@ -563,6 +572,7 @@ func (b *binding) idMaps(L *lua.LState, o *engine.Opts, cfg *Config) {
 		}
 		cfg.TimeOffsets = off
 	}
+	return release
 }
 
 func (b *binding) idMap(o *engine.Opts, key string) []syscall.SysProcIDMap {

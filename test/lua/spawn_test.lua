@@ -197,6 +197,12 @@ function test_user_namespace_default_map(t)
   f:close()
   t:eq({ inside, count }, { "0", "65536" })
   t:ok(tonumber(outside) >= 100000, "outside range " .. outside)
+  -- a second child running at the same time gets a range of its own
+  local q = sleeper(t, { ns = "user" })
+  local g = assert(io.open("/proc/" .. q.pid .. "/uid_map"))
+  local other = g:read("*a"):match("%d+%s+(%d+)")
+  g:close()
+  t:ok(math.abs(tonumber(other) - tonumber(outside)) >= 65536, outside .. " and " .. other .. " overlap")
   -- the child runs as root of its namespace
   local r = t:ok(proc.run{ "id", "-u", ns = "user" })
   t:eq(r.stdout, "0\n")
