@@ -9,6 +9,7 @@ import (
 	"github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
+	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 )
 
@@ -27,8 +28,12 @@ var modules = []engine.Module{
 // spawning (bindings/spawn).
 var procModule = engine.Module{
 	Name: "proc",
-	Doc:  "processes: list, info, tree, find, kill (ps, pstree, pgrep, kill)",
+	Doc:  "processes: list, info, tree, find, kill, spawn, run (ps, pstree, pgrep, kill, unshare)",
 	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
-		return vm.Funcs(proc.Functions(vm))
+		fns := proc.Functions(vm)
+		for name, f := range spawn.Functions(vm) {
+			fns[name] = f
+		}
+		return vm.Funcs(fns)
 	},
 }
