@@ -396,3 +396,15 @@ function test_bad_input_never_crashes(t)
   -- whatever was created went into A, not here
   t:eq(names_here(), before)
 end
+
+function test_process_and_pid_are_nsrefs(t)
+  local proc = require "proc"
+  local p = assert(proc.spawn { "sleep", "30", ns = { net = "new" }, stdout = "null", stderr = "null" })
+  t:cleanup(function() p:kill("KILL"); p:wait() end)
+  local a = t:ok(net.veth("q0", "q1", { ns = p }))
+  t:eq(a.ns, p:ns("net"))
+  t:ok(net.link("q1", { ns = p.pid }))
+  t:ok(sh("ip -o link show"):find("q0@", 1, true) == nil)
+  local out = sh("nsenter -t " .. p.pid .. " -n ip -o link show q0")
+  t:ok(out:find("q0@", 1, true), out)
+end
