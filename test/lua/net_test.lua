@@ -315,6 +315,21 @@ function test_ns_delete_releases_the_namespace(t)
   t:ok(msg:find("released", 1, true), msg)
 end
 
+function test_closing_the_last_handle_releases_the_namespace(t)
+  -- an unnamed netns lives as long as a handle on it: once the script closes
+  -- its last one, net's cached socket must not keep the namespace alive
+  local h = assert(ns.create("net"))
+  local a, b = t:ok(net.veth(uniq("rh"), "eth0", { peer_ns = h }))
+  t:cleanup(function() if a.state then a:delete() end end)
+  t:ok(b:up()) -- net now holds a netlink socket in the namespace
+  local other = ns.open(h.path) -- a second handle on the same namespace
+  h:close()
+  t:ok(b:down(), "one handle is still open: the namespace stays usable")
+  other:close()
+  t:ok(a:wait_gone(10))
+  t:eq(select(3, b:up()), "ENODEV")
+end
+
 function test_default_is_the_scripts_current_netns(t)
   local h = assert(ns.create("net"))
   t:cleanup(function() h:close() end)
