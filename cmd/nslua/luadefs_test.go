@@ -78,7 +78,7 @@ func parseDefFile(path string) (*defFile, error) {
 	}
 	defer f.Close()
 	d := &defFile{path: path, classes: map[string]*defClass{}, byLocal: map[string]*defClass{}}
-	var block []string // the ---@ lines of the comment block above the current line
+	var block []string // the --- lines of the comment block above the current line
 	var cur *defClass  // the class the current block declares
 	locals := map[string]bool{}
 	sc := bufio.NewScanner(f)
@@ -95,9 +95,7 @@ func parseDefFile(path string) (*defFile, error) {
 			continue
 		}
 		if strings.HasPrefix(line, "---") {
-			if strings.HasPrefix(line, "---@") {
-				block = append(block, line)
-			}
+			block = append(block, line)
 			if m := reClass.FindStringSubmatch(line); m != nil {
 				cur = &defClass{name: m[1], fields: map[string]bool{}, methods: map[string]bool{}}
 				if d.classes[cur.name] != nil {
@@ -158,11 +156,12 @@ func parseDefFile(path string) (*defFile, error) {
 	return d, sc.Err()
 }
 
-// checkDoc checks the annotation block above a function: it exists, and its
-// ---@param lines name the function's parameters, in order.
+// checkDoc checks the doc block above a function: it exists (---@ lines or
+// a --- description), and its ---@param lines name the function's
+// parameters, in order.
 func checkDoc(where, fn, params string, block []string) []string {
 	if len(block) == 0 {
-		return []string{fmt.Sprintf("%s: %s has no ---@ annotations (---@param, ---@return)", where, fn)}
+		return []string{fmt.Sprintf("%s: %s has no --- doc block (---@param, ---@return)", where, fn)}
 	}
 	var want []string
 	for _, p := range strings.Split(params, ",") {
