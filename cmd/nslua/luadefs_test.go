@@ -29,8 +29,9 @@ const defsDir = "../../docs/lua"
 // fields are worth checking. Each is a chunk returning the object; it must not
 // change the system.
 var luaSamples = map[string]string{
-	"nslua.ns":   `return assert(require("ns").current("net"))`,
-	"nslua.link": `return assert(require("net").link("lo"))`,
+	"nslua.ns":      `return assert(require("ns").current("net"))`,
+	"nslua.link":    `return assert(require("net").link("lo"))`,
+	"nslua.process": `return assert(require("proc").spawn{"true", stdout = "null", stderr = "null"})`,
 	"testing.T": `
 		local f = os.tmpname()
 		local h = assert(io.open(f, "w"))
@@ -51,13 +52,15 @@ type defClass struct {
 
 // defFile is one docs/lua/NAME.lua.
 type defFile struct {
-	path    string
-	meta    string // ---@meta NAME
-	classes map[string]*defClass
-	byLocal map[string]*defClass // local table name -> class
-	ret     string               // the local the file returns
-	retFunc bool                 // the returned local is a function (callable module)
-	errs    []string
+	path     string
+	aliases  map[string]bool   // ---@alias names
+	typeRefs map[string]string // nslua.* type names used in annotations -> where
+	meta     string            // ---@meta NAME
+	classes  map[string]*defClass
+	byLocal  map[string]*defClass // local table name -> class
+	ret      string               // the local the file returns
+	retFunc  bool                 // the returned local is a function (callable module)
+	errs     []string
 }
 
 var (
@@ -69,6 +72,9 @@ var (
 	reFunc   = regexp.MustCompile(`^function\s+([A-Za-z_]\w*)([.:])([A-Za-z_]\w*)\s*\(([^)]*)\)\s*end\s*$`)
 	reLocalF = regexp.MustCompile(`^local\s+function\s+([A-Za-z_]\w*)\s*\(([^)]*)\)\s*end\s*$`)
 	reReturn = regexp.MustCompile(`^return\s+([A-Za-z_]\w*)\s*$`)
+	reAlias  = regexp.MustCompile(`^---@alias\s+([\w.]+)`)
+	// the names of nslua's own types in annotations (nslua.ns, nslua.result)
+	reTypeRef = regexp.MustCompile(`\bnslua(?:\.\w+)+`)
 )
 
 func parseDefFile(path string) (*defFile, error) {
@@ -77,7 +83,8 @@ func parseDefFile(path string) (*defFile, error) {
 		return nil, err
 	}
 	defer f.Close()
-	d := &defFile{path: path, classes: map[string]*defClass{}, byLocal: map[string]*defClass{}}
+	d := &defFile{path: path, classes: map[string]*defClass{}, byLocal: map[string]*defClass{},
+		aliases: map[string]bool{}, typeRefs: map[string]string{}}
 	var block []string // the --- lines of the comment block above the current line
 	var cur *defClass  // the class the current block declares
 	locals := map[string]bool{}
@@ -96,6 +103,14 @@ func parseDefFile(path string) (*defFile, error) {
 		}
 		if strings.HasPrefix(line, "---") {
 			block = append(block, line)
+			if m := reAlias.FindStringSubmatch(line); m != nil {
+				d.aliases[m[1]] = true
+			}
+			if strings.HasPrefix(line, "---@") && !reClass.MatchString(line) {
+				for _, ref := range reTypeRef.FindAllString(line, -1) {
+					d.typeRefs[ref] = where
+				}
+			}
 			if m := reClass.FindStringSubmatch(line); m != nil {
 				cur = &defClass{name: m[1], fields: map[string]bool{}, methods: map[string]bool{}}
 				if d.classes[cur.name] != nil {
@@ -190,6 +205,7 @@ func parseDefs(t *testing.T) map[string]*defFile {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true})
 	defer L.Close()
 	defs := map[string]*defFile{}
+	defer func() { checkTypeRefs(t, defs) }()
 	for _, p := range paths {
 		if _, err := L.LoadFile(p); err != nil {
 			t.Errorf("%s is not valid Lua: %v", p, err)
@@ -402,4 +418,26 @@ func metaTables(L *lua.LState, v lua.LValue) []*lua.LTable {
 		out = append(out, idx)
 	}
 	return out
+}
+
+// checkTypeRefs: every nslua.* type an annotation uses is declared by a
+// ---@class or ---@alias in some file (LuaLS would show it as unknown).
+func checkTypeRefs(t *testing.T, defs map[string]*defFile) {
+	t.Helper()
+	known := map[string]bool{}
+	for _, d := range defs {
+		for n := range d.classes {
+			known[n] = true
+		}
+		for n := range d.aliases {
+			known[n] = true
+		}
+	}
+	for _, d := range defs {
+		for ref, where := range d.typeRefs {
+			if !known[ref] {
+				t.Errorf("%s: type %s is used but declared nowhere in docs/lua", where, ref)
+			}
+		}
+	}
 }
