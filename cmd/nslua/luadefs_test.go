@@ -42,6 +42,12 @@ var luaSamples = map[string]string{
 		return assert(__sample_t)`,
 }
 
+// internalModules are modules require can load that are parts of another
+// module rather than API; each needs a reason. Everything else needs a file.
+var internalModules = map[string]string{
+	"topo.plan": "topo's address and route planner; reached as topo.plan, documented as internal there",
+}
+
 // defClass is one ---@class with what follows it.
 type defClass struct {
 	name    string
@@ -305,6 +311,9 @@ func TestLuaDefinitionsMatchModules(t *testing.T) {
 	}
 	for _, name := range vm.ModuleNames() {
 		d := defs[name]
+		if d == nil && internalModules[name] != "" {
+			continue
+		}
 		if d == nil {
 			t.Errorf("module %s has no definition file docs/lua/%s.lua", name, name)
 			continue
