@@ -6,6 +6,7 @@ import (
 	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/inspect"
 	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
 	"github.com/nslua/nslua/bindings/spawn"
@@ -18,6 +19,7 @@ var modules = []engine.Module{
 	host.Module(version),
 	inspect.Module,
 	json.Module,
+	net.Module,
 	ns.Module,
 	procModule,
 }
