@@ -223,7 +223,10 @@ func (b *binding) unshare(L *lua.LState) int {
 	prop := b.checkPropagation(o)
 	initPid, err := Unshare(vm.Current(), kinds, prop)
 	if initPid > 0 {
-		vm.OnClose("init of a pid namespace (pid "+strconv.Itoa(initPid)+")", func() error { return KillInit(initPid) })
+		vm.OnClose("init of a pid namespace (pid "+strconv.Itoa(initPid)+")", func() error {
+			KillInit(initPid)
+			return nil
+		})
 	}
 	if err != nil {
 		return engine.Fail(L, err)
