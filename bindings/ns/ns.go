@@ -50,7 +50,12 @@ func Unshare(cur *engine.ThreadNS, kinds []engine.Kind, propagation string) (ini
 	}
 	arg := strings.Join(names, ",")
 	if err := unix.Unshare(flags); err != nil {
-		return 0, &engine.OpError{Op: "unshare", Arg: arg, Err: err}
+		oe := &engine.OpError{Op: "unshare", Arg: arg, Err: err}
+		if err == unix.EINVAL && flags&unix.CLONE_NEWPID != 0 {
+			oe.Text = "children already go to a pid namespace other than the script's own; " +
+				"the kernel nests a new one only below the caller's own (start a process there with proc.spawn{ns = {pid = \"new\"}})"
+		}
+		return 0, oe
 	}
 	if flags&unix.CLONE_NEWPID != 0 {
 		if initPid, err = StartInit(); err != nil {
