@@ -263,3 +263,37 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+// TestProcInfoUnreadableFieldsAreNil: run as an unprivileged user, proc.info
+// of root's process returns what /proc shows everyone (pid, name, uid) and
+// nil for what it refuses (exe, cwd, root, namespaces), as ps does.
+func TestProcInfoUnreadableFieldsAreNil(t *testing.T) {
+	harness.NoLeaks(t)
+	sleep := startCmd(t, "sleep", "303")
+	dir, err := os.MkdirTemp("", "nslua-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := dir + "/nslua"
+	data, err := os.ReadFile(harness.Bin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", bin, "-e", fmt.Sprintf(`
+local i = assert(require("proc").info(%d))
+print(i.name, i.uid, tostring(i.exe), tostring(i.cwd), tostring(i.root), tostring(i.ns))`, sleep.Process.Pid)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	// uid 0 reads as 65534 (overflowuid) if nslua runs itself rootless
+	got := strings.Fields(string(out))
+	if len(got) != 6 || got[0] != "sleep" || (got[1] != "0" && got[1] != "65534") ||
+		strings.Join(got[2:], " ") != "nil nil nil nil" {
+		t.Errorf("as nobody: %q", out)
+	}
+}
