@@ -1,7 +1,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,15 +65,7 @@ func procInfos(t *testing.T, pids ...int) []procInfo {
 	if r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	var out []procInfo
-	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-		var in procInfo
-		if err := json.Unmarshal([]byte(line), &in); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		out = append(out, in)
-	}
-	return out
+	return jsonLines[procInfo](t, r.Stdout)
 }
 
 func startCmd(t *testing.T, name string, args ...string) *exec.Cmd {
