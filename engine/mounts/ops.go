@@ -137,7 +137,7 @@ func (o Overlay) Mount(target string) error {
 	if len(o.Lower) == 0 {
 		return engine.Errorf(unix.EINVAL, "mount", target, "overlay needs at least one lower directory")
 	}
-	var scratch bool // a tmpfs for upper and work sits on target meanwhile
+	scratch := -1 // a tmpfs for upper and work sits on target meanwhile
 	err := fsMount("overlay", target, o.Flags, func(fd int) error {
 		for _, l := range o.Lower {
 			if err := unix.FsconfigSetString(fd, "lowerdir+", l); err != nil {
@@ -145,8 +145,9 @@ func (o Overlay) Mount(target string) error {
 			}
 		}
 		if o.Tmpfs {
-			scratch = true
-			return o.tmpfsLayers(fd, target)
+			var err error
+			scratch, err = o.tmpfsLayers(fd, target)
+			return err
 		}
 		for _, d := range []struct{ key, path string }{{"upperdir", o.Upper}, {"workdir", o.Work}} {
 			if d.path == "" {
@@ -158,8 +159,10 @@ func (o Overlay) Mount(target string) error {
 		}
 		return nil
 	}, func() {
-		if scratch {
-			unix.Unmount(target, unix.MNT_DETACH)
+		if scratch >= 0 {
+			// through the mount's own fd: target may lead beneath it
+			unix.Unmount("/proc/self/fd/"+strconv.Itoa(scratch), unix.MNT_DETACH)
+			unix.Close(scratch)
 		}
 	})
 	return err
@@ -170,46 +173,46 @@ func (o Overlay) Mount(target string) error {
 // the caller's namespace, so the tmpfs is mounted on target for a moment and
 // detached again before the overlay takes its place: nobody can reach it
 // afterwards, and the writes vanish with the overlay.
-func (o Overlay) tmpfsLayers(ovl int, target string) error {
+func (o Overlay) tmpfsLayers(ovl int, target string) (mfd int, err error) {
 	tfd, err := unix.Fsopen("tmpfs", unix.FSOPEN_CLOEXEC)
 	if err != nil {
-		return opErr("fsopen", "tmpfs", err)
+		return -1, opErr("fsopen", "tmpfs", err)
 	}
 	defer unix.Close(tfd)
 	if o.Size != "" {
 		if err := unix.FsconfigSetString(tfd, "size", o.Size); err != nil {
-			return fsError(tfd, "size", o.Size, err)
+			return -1, fsError(tfd, "size", o.Size, err)
 		}
 	}
 	if err := unix.FsconfigSetString(tfd, "mode", "755"); err != nil {
-		return fsError(tfd, "mode", "755", err)
+		return -1, fsError(tfd, "mode", "755", err)
 	}
 	if err := unix.FsconfigCreate(tfd); err != nil {
-		return fsError(tfd, "create", "tmpfs", err)
+		return -1, fsError(tfd, "create", "tmpfs", err)
 	}
-	mfd, err := unix.Fsmount(tfd, unix.FSMOUNT_CLOEXEC, 0)
+	mfd, err = unix.Fsmount(tfd, unix.FSMOUNT_CLOEXEC, 0)
 	if err != nil {
-		return opErr("fsmount", "tmpfs", err)
+		return -1, opErr("fsmount", "tmpfs", err)
 	}
-	defer unix.Close(mfd)
-	if err := unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH); err != nil {
-		return opErr("mount", "tmpfs on "+target, err)
+	if err := unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_SYMLINKS); err != nil {
+		unix.Close(mfd)
+		return -1, opErr("mount", "tmpfs on "+target, err)
 	}
 	for _, d := range []struct{ key, name string }{{"upperdir", "upper"}, {"workdir", "work"}} {
 		if err := unix.Mkdirat(mfd, d.name, 0o755); err != nil {
-			return opErr("mkdir", "tmpfs/"+d.name, err)
+			return mfd, opErr("mkdir", "tmpfs/"+d.name, err)
 		}
 		dfd, err := unix.Openat(mfd, d.name, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return opErr("open", "tmpfs/"+d.name, err)
+			return mfd, opErr("open", "tmpfs/"+d.name, err)
 		}
 		err = unix.FsconfigSetFd(ovl, d.key, dfd)
 		unix.Close(dfd)
 		if err != nil {
-			return fsError(ovl, d.key, "tmpfs/"+d.name, err)
+			return mfd, fsError(ovl, d.key, "tmpfs/"+d.name, err)
 		}
 	}
-	return nil
+	return mfd, nil
 }
 
 // fsMount creates a file system with the fsopen(2) API, lets configure set
@@ -241,7 +244,7 @@ func fsMount(fstype, target string, f Flags, configure func(fd int) error, befor
 		return opErr("fsmount", target, err)
 	}
 	defer unix.Close(mfd)
-	return opErr("mount", target, unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH))
+	return opErr("mount", target, unix.MoveMount(mfd, "", unix.AT_FDCWD, target, unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_SYMLINKS))
 }
 
 // fsError adds the kernel's own explanation, which fsconfig leaves in the
