@@ -308,19 +308,22 @@ func (b binding) isMountpoint(L *lua.LState) int {
 	return 1
 }
 
-// mount.apply(specs [, {root=}]): make a list of mount specs (the format of
-// proc.spawn's mounts=, see docs/mount.md) in the script's mount namespace,
-// with targets resolved inside root (default "/"), as a container runtime
-// builds a root file system. Stops at the first failure; what was made
-// before it stays.
+// mount.apply(specs [, {root=, check=}]): make a list of mount specs (see
+// docs/mount.md) in the script's mount namespace, with targets resolved
+// inside root (default "/"), as a container runtime builds a root file
+// system. Stops at the first failure; what was made before it stays. With
+// check = true it only validates the specs (raising on a bad one).
 func (b binding) apply(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 2)
 	b.vm.CheckTable(L, 1)
 	specs := mounts.FromLua(L.Get(1), "specs", func(msg string) { b.vm.ArgError(L, 1, "%s", msg) })
-	o := b.vm.CheckOpts(L, 2, "root")
+	o := b.vm.CheckOpts(L, 2, "root", "check")
 	root := o.String("root", "/")
 	if err := mounts.CheckPath(root); err != nil || root == "" {
 		o.Fail("root", "a path expected")
+	}
+	if o.Bool("check", false) {
+		return engine.OK(L) // only validate the specs
 	}
 	return result(L, mounts.Apply(specs, mounts.Env{Root: root, PidNS: -1}))
 }
