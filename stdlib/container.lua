@@ -144,8 +144,11 @@ end
 
 -- the mounts proc.spawn makes once the payload's pid namespace exists: its
 -- /proc, then runc's masked and read-only paths (those this kernel has)
+local proc_cache
 local function proc_specs()
+  if proc_cache then return proc_cache end
   local specs = { { type = "proc", target = "/proc" } }
+  proc_cache = specs
   for _, p in ipairs(M.MASKED_PATHS) do
     if p:sub(1, 6) == "/proc/" and exists(p) then
       if is_dir(p) then
@@ -168,12 +171,7 @@ end
 local function network(c)
   local net = c._net
   if net == "host" then return nil end
-  if net == "none" then
-    local h = assert(ns.create("net"))
-    local ok, err = pcall(function() assert(require("net").link("lo", { ns = h }):up()) end)
-    if not ok then h:close() error(err, 0) end
-    return h, true
-  end
+  if net == "none" then return assert(ns.create("net")), true, true end
   if getmetatable(net) == Container then
     if not (net._proc and net._proc:running()) then fail(4, "net: that container is not running") end
     net = net._proc
@@ -231,12 +229,14 @@ local function build(c, spec, fn)
   opts.ns, opts.hostname, opts.root = nsopt, c._hostname, c._rootfs
   opts.mounts = proc_specs()
   local mntns = assert(ns.create("mnt"))
-  local ok, netns, own = pcall(network, c)
+  local ok, netns, own, fresh = pcall(network, c)
   if not ok then mntns:close() error(netns, 0) end
   nsopt.net = netns
   local targets = { mntns }
   if netns then table.insert(targets, netns) end
   local ok2, res = pcall(ns.with, targets, function()
+    -- this worker is in the new netns already: loopback up from here
+    if fresh then assert(require("net").link("lo"):up()) end
     local made, msg = mount.apply(root_specs(c), { root = c._rootfs })
     if not made then fail(5, "building the root file system: %s", msg) end
     return call_spawn(fn, opts)
