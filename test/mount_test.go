@@ -30,15 +30,6 @@ func inMountNS(t *testing.T, script string) string {
 	return string(out)
 }
 
-func writeScript(t *testing.T, src string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.lua")
-	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // listFields are mount.list's fields, hex-encoded one per column so that
 // any byte survives the trip (mount points with spaces, tabs, backslashes).
 const printList = `
@@ -153,13 +144,23 @@ func compareWithFindmnt(t *testing.T, out string) []mnt {
 	return got
 }
 
+// byTarget finds the topmost mount at target: the one no other mount at
+// target is stacked on (mount ids are reused, so their order says nothing).
 func byTarget(ms []mnt, target string) *mnt {
+	var top *mnt
 	for i := range ms {
-		if ms[i].Target == target {
-			return &ms[i]
+		if ms[i].Target != target {
+			continue
+		}
+		covered := false
+		for j := range ms {
+			covered = covered || (ms[j].Target == target && ms[j].Parent == ms[i].ID)
+		}
+		if !covered {
+			top = &ms[i]
 		}
 	}
-	return nil
+	return top
 }
 
 // TestMountListAgreesWithFindmnt: mount.list and findmnt -J read the same
@@ -167,7 +168,7 @@ func byTarget(ms []mnt, target string) *mnt {
 func TestMountListAgreesWithFindmnt(t *testing.T) {
 	harness.NoLeaks(t)
 	dir := t.TempDir()
-	script := writeScript(t, printList+`
+	script := writeScript(t, "s.lua", printList+`
 local mount = require "mount"
 local dir = arg[1]
 for _, name in ipairs{"a b", "tab\tc", "back\\slash", "shared", "slave", "unbindable"} do
@@ -214,7 +215,7 @@ func TestMountListOfAnotherProcess(t *testing.T) {
 		t.Fatalf("shell did not start: %v %q", err, buf)
 	}
 	pid := strconv.Itoa(sh.Process.Pid)
-	script := writeScript(t, printList+`
+	script := writeScript(t, "s.lua", printList+`
 local mount = require "mount"
 dump(mount.list(tonumber(arg[1])))
 print(select(2, mount.list(999999999)))
@@ -239,7 +240,7 @@ func TestMountOperations(t *testing.T) {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
 	}
 	os.WriteFile(filepath.Join(dir, "lower", "file"), []byte("lower\n"), 0o644)
-	script := writeScript(t, printList+`
+	script := writeScript(t, "s.lua", printList+`
 local mount = require "mount"
 local d = arg[1]
 assert(mount.tmpfs(d .. "/src/sub"))
@@ -304,7 +305,7 @@ func TestMountPivotRootAndChroot(t *testing.T) {
 	os.MkdirAll(filepath.Join(dir, "new"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "ch", "etc"), 0o755)
 	os.WriteFile(filepath.Join(dir, "ch", "etc", "marker"), []byte("chroot\n"), 0o644)
-	script := writeScript(t, printList+`
+	script := writeScript(t, "s.lua", printList+`
 local mount = require "mount"
 local d = arg[1]
 if arg[2] == "chroot" then
@@ -336,7 +337,7 @@ func TestMountErrors(t *testing.T) {
 	harness.NoLeaks(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "t"), 0o755)
-	script := writeScript(t, printList+`
+	script := writeScript(t, "s.lua", printList+`
 local mount = require "mount"
 local d = arg[1]
 local function show(...) print("R", select(2, ...)) end
@@ -369,5 +370,50 @@ dump(mount.list())
 	}
 	if m := byTarget(ms, dir+"/t/a"); m == nil {
 		t.Errorf("apply stops at the failing spec, keeping the ones before: no tmpfs at t/a")
+	}
+}
+
+// TestMountListInUnsharedNamespace: after ns.unshare("mnt") the script's
+// mounts live in its own namespace; mount.list shows exactly what findmnt
+// --task reads there, and the host (the test) does not see them.
+func TestMountListInUnsharedNamespace(t *testing.T) {
+	harness.NoLeaks(t)
+	dir := t.TempDir()
+	script := writeScript(t, "s.lua", printList+`
+local mount, ns = require "mount", require "ns"
+assert(ns.unshare("mnt"))
+assert(mount.tmpfs(arg[1], {size = "2m"}))
+assert(mount.overlay{lower = "/etc", tmpfs = true, target = arg[1]})
+dump(mount.list())
+print("PID", require("proc").self())
+io.stdout:flush()
+io.read("*l") -- the test runs findmnt meanwhile
+`)
+	cmd := exec.Command(harness.Bin(), script, dir)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	var out strings.Builder
+	buf := make([]byte, 64*1024)
+	for !strings.Contains(out.String(), "PID\t") || !strings.HasSuffix(out.String(), "\n") {
+		n, err := stdout.Read(buf)
+		if err != nil {
+			t.Fatalf("script ended early: %v\n%s", err, out.String())
+		}
+		out.Write(buf[:n])
+	}
+	_, pid, _ := strings.Cut(out.String(), "PID\t")
+	pid = strings.TrimSpace(pid)
+	fm := harness.Tool(t, "findmnt", "-J", "--list", "--task", pid, "-o", "ID,PARENT,SOURCE,TARGET,FSTYPE,VFS-OPTIONS,FS-OPTIONS,FSROOT,PROPAGATION")
+	ms := compareWithFindmnt(t, out.String()+"FINDMNT\n"+fm)
+	if m := byTarget(ms, dir); m == nil || m.FSType != "overlay" {
+		t.Errorf("no overlay at %s in the script's namespace: %+v\n%s", dir, m, out.String())
+	}
+	host := harness.Tool(t, "findmnt", "-J", "--list", "-o", "TARGET")
+	if strings.Contains(host, dir) {
+		t.Errorf("the script's mount at %s is visible to the test:\n%s", dir, host)
 	}
 }
