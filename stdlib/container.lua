@@ -85,7 +85,10 @@ local function check_new(o)
   if o.mounts ~= nil then
     if type(o.mounts) ~= "table" then fail(3, "new: mounts: list of mount specs expected, got %s", type(o.mounts)) end
     local ok, err = pcall(mount.apply, o.mounts, { check = true })
-    if not ok then fail(3, "new: %s", (tostring(err):gsub("^.-bad argument #1 to 'apply' %((.*)%)$", "%1"))) end
+    if not ok then
+      local msg = tostring(err):gsub("^.-bad argument #1 to 'apply' %((.*)%)$", "%1"):gsub("^specs%[", "mounts[")
+      fail(3, "new: %s", msg)
+    end
   end
   if o.env ~= nil and type(o.env) ~= "table" then fail(3, "new: env: table expected, got %s", type(o.env)) end
   if o.caps ~= nil then
@@ -247,18 +250,29 @@ local function build(c, spec, fn)
   return res
 end
 
+-- rethrow raises err again at the caller of a method, without the position
+-- inside this file that a nested error picked up
+local function rethrow(err, level)
+  if type(err) == "string" then err = err:gsub("^stdlib/container%.lua:%d+: ", "") end
+  error(err, level + 1)
+end
+
 --- c:run(argv_or_opts) -> result: build a container, run argv in it, wait.
 function Container:run(spec)
   self:_alive()
-  return build(self, spec, proc.run)
+  local ok, res = pcall(build, self, spec, proc.run)
+  if not ok then rethrow(res, 2) end
+  return res
 end
 
 --- c:start(argv_or_opts) -> process: build a container with argv as its init.
 function Container:start(spec)
   self:_alive()
   if self._proc and self._proc:running() then fail(2, "start: already running (pid %d)", self._proc.pid) end
-  self._proc = build(self, spec, proc.spawn)
-  return self._proc
+  local ok, res = pcall(build, self, spec, proc.spawn)
+  if not ok then rethrow(res, 2) end
+  self._proc = res
+  return res
 end
 
 --- c:exec(argv_or_opts) -> result: run another command in the running
@@ -271,7 +285,9 @@ function Container:exec(spec)
   end
   local opts = run_options(self, spec, 2)
   opts.join = self._proc
-  return call_spawn(proc.run, opts)
+  local ok, res = pcall(call_spawn, proc.run, opts)
+  if not ok then rethrow(res, 2) end
+  return res
 end
 
 --- c:stop([grace]) -> result or nil: SIGTERM to the init, SIGKILL after grace
