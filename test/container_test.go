@@ -283,7 +283,7 @@ try(c.run, c, {"/bin/true"})
 		`mounts[1]: unknown option "sorce"`,
 		`mounts[1]: missing target`,
 		`unknown option "netwrk"`,
-		`bad.lua:9: container: ENOENT: exec(/no/such/program): no such file or directory`,
+		`bad.lua:3: container: ENOENT: exec(/no/such/program): no such file or directory`,
 		`exec: the container is not running`,
 		`ENOENT: stat(/nonexistent/volume)`,
 	} {
