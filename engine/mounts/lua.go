@@ -13,11 +13,11 @@ import (
 
 // specKeys are the keys each spec type accepts besides type and target.
 var specKeys = map[string][]string{
-	"bind":     {"source", "flags", "ro", "rec"},
-	"tmpfs":    {"source", "flags", "ro", "size", "mode", "data"},
-	"proc":     {"flags", "ro"},
-	"sysfs":    {"flags", "ro"},
-	"overlay":  {"lower", "upper", "work", "tmpfs", "size", "flags", "ro"},
+	"bind":     {"source", "flags", "options", "ro", "rec"},
+	"tmpfs":    {"source", "flags", "options", "ro", "size", "mode", "data"},
+	"proc":     {"flags", "options", "ro"},
+	"sysfs":    {"flags", "options", "ro"},
+	"overlay":  {"lower", "upper", "work", "tmpfs", "size", "flags", "options", "ro"},
 	"mask":     {},
 	"readonly": {"rec"},
 	"symlink":  {"source"},
@@ -34,7 +34,7 @@ var sourceNeeded = map[string]string{
 }
 
 // otherKeys are accepted by a spec of any other file system type.
-var otherKeys = []string{"source", "flags", "ro", "data"}
+var otherKeys = []string{"source", "flags", "options", "ro", "data"}
 
 // SpecTypes lists the spec types with special meaning, for messages.
 func SpecTypes() []string {
@@ -117,11 +117,26 @@ func SpecFromLua(t *lua.LTable, fail func(string)) Spec {
 		}
 		s.Flags = f
 	}
+	if opts := r.str("options"); opts != "" {
+		// mount -o style: flag words and file-system options mixed
+		f, data := SplitOptions(opts)
+		s.Flags.Set |= f.Set
+		s.Flags.Clear |= f.Clear
+		if data != "" && s.Type == "bind" {
+			fail("options: " + engine.Quote(data) + " is not a mount flag (a bind mount takes flags only)")
+		}
+		s.Data = data
+	}
 	if r.boolean("ro") {
 		s.Flags.Set |= unix.MS_RDONLY
 		s.Flags.Clear &^= unix.MS_RDONLY
 	}
-	s.Data = r.str("data")
+	if d := r.str("data"); d != "" {
+		if s.Data != "" {
+			s.Data += ","
+		}
+		s.Data += d
+	}
 	s.Rec = r.boolean("rec")
 	s.Size = r.size("size")
 	s.Mode = r.mode("mode")
@@ -272,4 +287,24 @@ func ModeValue(v lua.LValue) (uint32, error) {
 		return uint32(m), nil
 	}
 	return 0, fmt.Errorf("number or octal string expected, got %s", engine.TypeName(v))
+}
+
+// SplitOptions separates a mount -o string ("ro,nosuid,size=64m,mode=755")
+// into flag words and the file-system data that remains.
+func SplitOptions(opts string) (Flags, string) {
+	var f Flags
+	var data []string
+	for _, w := range strings.Split(opts, ",") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		if ff, err := ParseFlags(w); err == nil {
+			f.Set = f.Set&^ff.Clear | ff.Set
+			f.Clear = f.Clear&^ff.Set | ff.Clear
+			continue
+		}
+		data = append(data, w)
+	}
+	return f, strings.Join(data, ",")
 }

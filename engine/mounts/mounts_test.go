@@ -130,3 +130,10 @@ func TestRelPath(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitOptions(t *testing.T) {
+	f, data := SplitOptions("ro,nosuid, size=64m,mode=755,exec")
+	if f.Set != unix.MS_RDONLY|unix.MS_NOSUID || f.Clear != unix.MS_NOEXEC || data != "size=64m,mode=755" {
+		t.Errorf("SplitOptions = %+v %q", f, data)
+	}
+}
