@@ -128,6 +128,11 @@ type Overlay struct {
 	Tmpfs       bool
 	Size        string
 	Flags       Flags
+	// KeepScratch leaves the tmpfs of Tmpfs mounted beneath the overlay at
+	// target instead of detaching it: an unmount waits for an RCU grace
+	// period (milliseconds on a busy machine), which a mount namespace that
+	// is thrown away afterwards does not need.
+	KeepScratch bool
 }
 
 // Mount mounts the overlay at target. It uses fsopen(2) and "lowerdir+", so
@@ -158,10 +163,12 @@ func (o Overlay) Mount(target string) error {
 			}
 		}
 		return nil
-	}, func() {
+	}, func(failed bool) {
 		if scratch >= 0 {
 			// through the mount's own fd: target may lead beneath it
-			unix.Unmount("/proc/self/fd/"+strconv.Itoa(scratch), unix.MNT_DETACH)
+			if !o.KeepScratch || failed {
+				unix.Unmount("/proc/self/fd/"+strconv.Itoa(scratch), unix.MNT_DETACH)
+			}
 			unix.Close(scratch)
 		}
 	})
@@ -219,7 +226,7 @@ func (o Overlay) tmpfsLayers(ovl int, target string) (mfd int, err error) {
 // its parameters, and attaches it at target with the per-mount flags of f.
 // before runs (when given) after the file system exists and before it is
 // attached, also when configuring failed.
-func fsMount(fstype, target string, f Flags, configure func(fd int) error, before ...func()) error {
+func fsMount(fstype, target string, f Flags, configure func(fd int) error, before ...func(failed bool)) error {
 	fd, err := unix.Fsopen(fstype, unix.FSOPEN_CLOEXEC)
 	if err != nil {
 		return opErr("fsopen", fstype, err)
@@ -233,7 +240,7 @@ func fsMount(fstype, target string, f Flags, configure func(fd int) error, befor
 		}
 	}
 	for _, fn := range before {
-		fn()
+		fn(err != nil)
 	}
 	if err != nil {
 		return err

@@ -53,6 +53,8 @@ type Env struct {
 	// PidNS, when >= 0, is an nsfs fd of the pid namespace that proc mounts
 	// show; otherwise they show the calling process's.
 	PidNS int
+
+	procFds bool // /proc/self/fd works (asked once per Apply)
 }
 
 // Apply makes the mounts of specs in order. It stops at the first failure
@@ -64,6 +66,8 @@ func Apply(specs []Spec, env Env) error {
 	if root == "" {
 		root = "/"
 	}
+	_, err := os.Stat("/proc/self/fd")
+	env.procFds = err == nil
 	for i := range specs {
 		if err := apply(&specs[i], root, env); err != nil {
 			return err
@@ -85,7 +89,7 @@ func apply(s *Spec, root string, env Env) error {
 	case "mask":
 		return mask(rootfd, rel, s.Target)
 	case "readonly":
-		return readonly(rootfd, root, rel, s)
+		return readonly(rootfd, root, rel, s, env)
 	case "symlink":
 		return symlink(rootfd, rel, s)
 	case "dir":
@@ -115,15 +119,12 @@ func apply(s *Spec, root string, env Env) error {
 		return err
 	}
 	defer unix.Close(fd)
-	at, err := fdPath(fd, root, rel)
-	if err != nil {
-		return err
-	}
+	at := fdPath(fd, root, rel, env)
 	err = mountOne(s, at, env)
 	if err == nil && s.Type == "bind" {
 		// the flags go on the new mount, which the magic link of fd (the
 		// directory beneath) does not lead to: look the target up again
-		p, done, aerr := atPath(rootfd, root, rel, s.Target)
+		p, done, aerr := atPath(rootfd, root, rel, s.Target, env)
 		if aerr != nil {
 			return aerr
 		}
@@ -153,7 +154,8 @@ func mountOne(s *Spec, at string, env Env) error {
 	case "sysfs":
 		return Sysfs(at, s.Flags)
 	case "overlay":
-		return Overlay{Lower: s.Lower, Upper: s.Upper, Work: s.Work, Tmpfs: s.Tmpfs, Size: s.Size, Flags: s.Flags}.Mount(at)
+		return Overlay{Lower: s.Lower, Upper: s.Upper, Work: s.Work, Tmpfs: s.Tmpfs, Size: s.Size, Flags: s.Flags,
+			KeepScratch: true}.Mount(at)
 	}
 	src := s.Source
 	if src == "" {
@@ -247,22 +249,21 @@ func mkdirAll(rootfd int, rel, target string) (int, error) {
 // fdPath names the mount point open as fd for mount(2): its magic link in
 // /proc, which leads to exactly that directory whatever symlinks the root
 // file system holds. Without a /proc, the plain path under root.
-func fdPath(fd int, root, rel string) (string, error) {
-	p := "/proc/self/fd/" + strconv.Itoa(fd)
-	if _, err := os.Readlink(p); err == nil {
-		return p, nil
+func fdPath(fd int, root, rel string, env Env) string {
+	if env.procFds {
+		return magic(fd)
 	}
-	return filepath.Join(root, rel), nil
+	return filepath.Join(root, rel)
 }
 
 // atPath is the path of rel (which must exist) for a mount call, after
 // resolving it in the root.
-func atPath(rootfd int, root, rel, target string) (string, func(), error) {
+func atPath(rootfd int, root, rel, target string, env Env) (string, func(), error) {
 	fd, err := openIn(rootfd, rel, unix.O_PATH)
 	if err != nil {
 		return "", nil, opErr("open", target, err)
 	}
-	p, _ := fdPath(fd, root, rel)
+	p := fdPath(fd, root, rel, env)
 	return p, func() { unix.Close(fd) }, nil
 }
 
@@ -293,7 +294,7 @@ func mask(rootfd int, rel, target string) error {
 // readonly makes a path read-only, as runc's readonlyPaths: bound on itself
 // unless it is a mount point already, then set read-only (with the mounts
 // below it when Rec is set).
-func readonly(rootfd int, root, rel string, s *Spec) error {
+func readonly(rootfd int, root, rel string, s *Spec, env Env) error {
 	fd, err := openIn(rootfd, rel, unix.O_PATH)
 	if err == unix.ENOENT {
 		return nil
@@ -321,7 +322,7 @@ func readonly(rootfd int, root, rel string, s *Spec) error {
 		}
 	}
 	// reopen: the bind just made sits on top of what fd pointed to
-	p, done, err := atPath(rootfd, root, rel, s.Target)
+	p, done, err := atPath(rootfd, root, rel, s.Target, env)
 	if err != nil {
 		return err
 	}
