@@ -39,6 +39,17 @@ M.MASKED_PATHS = { "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/
   "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware" }
 M.READONLY_PATHS = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger" }
 
+-- capabilities(7), as caps= names them (CAP_ and case optional)
+M.CAPS = {}
+for _, c in ipairs { "chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid", "setuid",
+  "setpcap", "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw", "ipc_lock",
+  "ipc_owner", "sys_module", "sys_rawio", "sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot",
+  "sys_nice", "sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write", "audit_control",
+  "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm", "block_suspend", "audit_read", "perfmon", "bpf",
+  "checkpoint_restore" } do
+  M.CAPS[c] = true
+end
+
 local function fail(level, fmt, ...)
   error("container: " .. string.format(fmt, ...), level + 1)
 end
@@ -95,6 +106,9 @@ local function check_new(o)
     if type(o.caps) ~= "table" then fail(3, "new: caps: list of capability names expected, got %s", type(o.caps)) end
     for i, c in ipairs(o.caps) do
       if type(c) ~= "string" then fail(3, "new: caps[%d]: capability name expected, got %s", i, type(c)) end
+      if not M.CAPS[c:lower():gsub("^cap_", "")] then
+        fail(3, "new: caps[%d]: unknown capability %q (expected names like net_admin, chown, sys_admin)", i, c)
+      end
     end
   end
 end

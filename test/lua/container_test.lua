@@ -72,3 +72,23 @@ function test_net_none_has_only_loopback_up(t)
   local r = container.new { rootfs = dir }:run { "/bin/sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo up" }
   t:eq(r.stdout, "lo\nup\n", r.stderr)
 end
+
+function test_net_shared_with_a_running_container(t)
+  local dir = rootfs(t)
+  local proc = require "proc"
+  local first = container.new { rootfs = dir, hostname = "first" }
+  local p = first:start { "/bin/sleep", "100" }
+  t:cleanup(function() first:stop(0.1) end)
+  local second = container.new { rootfs = dir, hostname = "second", net = first }
+  local r = second:run { "/bin/sh", "-c", "readlink /proc/self/ns/net /proc/self/ns/uts" }
+  t:eq(r.code, 0, r.stderr)
+  local info = proc.info(p.pid)
+  t:eq(r.stdout:match("net:%[(%d+)%]"), tostring(info.ns.net), "not in the first container's netns")
+  t:ok(r.stdout:match("uts:%[(%d+)%]") ~= tostring(info.ns.uts), "uts namespace shared too")
+  t:ok(info.ns.net ~= proc.info(proc.self()).ns.net, "the first container is in the host's netns")
+end
+
+function test_caps_names_are_checked(t)
+  t:fails(function() container.new { rootfs = "/", caps = { "net_admn" } } end, 'caps[1]: unknown capability "net_admn"')
+  container.new { rootfs = "/", caps = { "CAP_NET_ADMIN", "chown", "SYS_ADMIN" } }
+end
