@@ -80,7 +80,7 @@ function test_net_shared_with_a_running_container(t)
   local p = first:start { "/bin/sleep", "100" }
   t:cleanup(function() first:stop(0.1) end)
   local second = container.new { rootfs = dir, hostname = "second", net = first }
-  local r = second:run { "/bin/sh", "-c", "readlink /proc/self/ns/net /proc/self/ns/uts" }
+  local r = second:run { "/bin/sh", "-c", "readlink /proc/self/ns/net; readlink /proc/self/ns/uts" }
   t:eq(r.code, 0, r.stderr)
   local info = proc.info(p.pid)
   t:eq(r.stdout:match("net:%[(%d+)%]"), tostring(info.ns.net), "not in the first container's netns")
