@@ -137,3 +137,29 @@ func TestSplitOptions(t *testing.T) {
 		t.Errorf("SplitOptions = %+v %q", f, data)
 	}
 }
+
+// FuzzParseFlags: any string either parses into flags that format back to
+// the same set, or fails naming a word; SplitOptions never loses a word.
+func FuzzParseFlags(f *testing.F) {
+	for _, s := range []string{"ro,nosuid", "rw,ro", "size=1m,ro", " , ", "rbind,rprivate", "x\x00y", "ro,,exec"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fl, err := ParseFlags(s)
+		if err == nil && fl.Set&fl.Clear != 0 {
+			t.Fatalf("ParseFlags(%q): bits both set and cleared: %+v", s, fl)
+		}
+		if err != nil && !strings.Contains(err.Error(), "unknown mount flag") {
+			t.Fatalf("ParseFlags(%q): unexpected error %v", s, err)
+		}
+		f2, data := SplitOptions(s)
+		if err == nil && (f2 != fl || data != "") {
+			t.Fatalf("SplitOptions(%q) = %+v %q, ParseFlags = %+v", s, f2, data, fl)
+		}
+		for _, w := range strings.Split(data, ",") {
+			if w != "" && !strings.Contains(s, w) {
+				t.Fatalf("SplitOptions(%q) invented %q", s, w)
+			}
+		}
+	})
+}
