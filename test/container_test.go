@@ -1,12 +1,17 @@
 package test
 
 import (
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/creack/pty"
+
+	"github.com/nslua/nslua/scripts"
 	"github.com/nslua/nslua/test/harness"
 )
 
@@ -293,5 +298,41 @@ try(c.run, c, {"/bin/true"})
 	}
 	if strings.Contains(r.Stdout, "ERR\ttrue") {
 		t.Errorf("bad input accepted:\n%s", r.Stdout)
+	}
+}
+
+// TestContainerRecipeInteractive: on a terminal, `nslua -r container` is a
+// busybox shell in the container, with job control's terminal: it answers
+// with the container's hostname and ends when the shell exits.
+func TestContainerRecipeInteractive(t *testing.T) {
+	harness.NoLeaks(t)
+	needContainers(t)
+	if _, err := fs.Stat(scripts.FS, "container.lua"); err != nil {
+		t.Skip("no container recipe in this build")
+	}
+	cmd := exec.Command(harness.Bin(), "-r", "container")
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	go rt.readLoop()
+	go func() { cmd.Wait(); close(rt.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-rt.done:
+		default:
+			cmd.Process.Kill() // this test's own child, by pid
+			<-rt.done
+		}
+		f.Close()
+	})
+	rt.expect("# ")
+	rt.send("echo host=$(hostname) tty=$(tty) pid=$$\n")
+	rt.expect("host=busybox tty=/dev/pts/0 pid=1")
+	rt.send("exit 3\n")
+	if code := rt.exitCode(); code != 3 {
+		t.Errorf("exit code %d, want the shell's 3; terminal:\n%s", code, rt.screen())
 	}
 }
