@@ -329,8 +329,10 @@ func TestContainerRecipeInteractive(t *testing.T) {
 		f.Close()
 	})
 	rt.expect("# ")
-	rt.send("echo host=$(hostname) tty=$(tty) pid=$$\n")
-	rt.expect("host=busybox tty=/dev/pts/0 pid=1")
+	rt.send("echo host=$(hostname) pid=$$; sleep 30 & jobs\n")
+	rt.expect("host=busybox pid=1")
+	rt.expect("Running")
+	rt.send("kill %1\n")
 	rt.send("exit 3\n")
 	if code := rt.exitCode(); code != 3 {
 		t.Errorf("exit code %d, want the shell's 3; terminal:\n%s", code, rt.screen())
