@@ -155,7 +155,7 @@ local function root_specs(c)
   end
   add { type = "mask", target = "/sys/firmware" }
   for _, m in ipairs(c._mounts or {}) do add(m) end
-  if c._readonly then add { type = "readonly", target = "/" } end
+  if c._readonly then add { type = "readonly", target = "/", rec = false } end
   return specs
 end
 
@@ -219,18 +219,11 @@ local function run_options(c, spec, level)
   return o
 end
 
--- spawn with the options spawn may not know yet named in the message
+-- spawn, raising the failure triple's message
 local function call_spawn(fn, opts)
-  local ok, a, b, code = pcall(fn, opts)
-  if not ok then
-    local key = tostring(a):match('unknown option "([%w_]+)"')
-    if key == "caps" or key == "no_new_privs" then
-      fail(4, "%s needs proc.spawn's %s option, which this nslua does not have yet", key, key)
-    end
-    error(a, 0)
-  end
-  if a == nil then fail(4, "%s", tostring(b)) end
-  return a
+  local p, msg = fn(opts)
+  if p == nil then fail(4, "%s", tostring(msg)) end
+  return p
 end
 
 -- build makes a fresh container and runs fn (proc.spawn or proc.run) in it

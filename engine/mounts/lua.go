@@ -137,7 +137,10 @@ func SpecFromLua(t *lua.LTable, fail func(string)) Spec {
 		}
 		s.Data += d
 	}
-	s.Rec = r.boolean("rec")
+	s.Rec = true // as proc.spawn's specs and bwrap --bind: the mounts below come along
+	if r.has("rec") {
+		s.Rec = r.boolean("rec")
+	}
 	s.Size = r.size("size")
 	s.Mode = r.mode("mode")
 	s.Upper = r.str("upper")
