@@ -263,6 +263,12 @@ func TestContainerVolume(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(vol, "x")); err == nil {
 		t.Errorf("the read-only volume was written")
 	}
+	// a read-only root leaves a read-write volume writable
+	out = inContainer(t, `readonly = true, mounts = {{source = "`+vol+`", target = "/data"}}`,
+		`echo again > /data/again; touch /x 2>&1; true`)
+	if b, _ := os.ReadFile(filepath.Join(vol, "again")); string(b) != "again\n" || !strings.Contains(out, "Read-only file system") {
+		t.Errorf("readonly root with a volume: %q, volume got %q", out, b)
+	}
 }
 
 // TestContainerBadInput: clear errors, and nothing left behind (NoLeaks).
