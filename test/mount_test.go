@@ -379,13 +379,51 @@ dump(mount.list())
 func TestMountListInUnsharedNamespace(t *testing.T) {
 	harness.NoLeaks(t)
 	dir := t.TempDir()
-	script := writeScript(t, "s.lua", printList+`
-local mount, ns = require "mount", require "ns"
+	out, pid := startLister(t, `
 assert(ns.unshare("mnt"))
 assert(mount.tmpfs(arg[1], {size = "2m"}))
 assert(mount.overlay{lower = "/etc", tmpfs = true, target = arg[1]})
 dump(mount.list())
 print("PID", require("proc").self())
+`, dir)
+	ms := compareWithFindmnt(t, out+"FINDMNT\n"+findmntTask(t, pid))
+	if m := byTarget(ms, dir); m == nil || m.FSType != "overlay" {
+		t.Errorf("no overlay at %s in the script's namespace: %+v\n%s", dir, m, out)
+	}
+	host := harness.Tool(t, "findmnt", "-J", "--list", "-o", "TARGET")
+	if strings.Contains(host, dir) {
+		t.Errorf("the script's mount at %s is visible to the test:\n%s", dir, host)
+	}
+}
+
+// TestMountListOfSpawnedProcess: mount.list(process) of a child spawned in
+// a new mount namespace shows that namespace as findmnt --task does.
+func TestMountListOfSpawnedProcess(t *testing.T) {
+	harness.NoLeaks(t)
+	if r := harness.Run(t, "-e", "assert(require('proc').spawn)"); r.Code != 0 {
+		t.Skip("this build has no proc.spawn")
+	}
+	dir := t.TempDir()
+	out, pid := startLister(t, `
+local p = assert(require("proc").spawn{"/bin/sleep", "1000", ns = "mnt",
+  mounts = {{type = "tmpfs", target = arg[1], options = "size=1m"}}})
+dump(mount.list(p))
+print("PID", p.pid)
+`, dir)
+	ms := compareWithFindmnt(t, out+"FINDMNT\n"+findmntTask(t, pid))
+	if m := byTarget(ms, dir); m == nil || m.FSType != "tmpfs" {
+		t.Errorf("no tmpfs at %s in the child's namespace: %+v", dir, m)
+	}
+}
+
+// startLister runs a script that prints mount lists and a "PID n" line, then
+// waits on stdin (closed at the end of the test) while the test looks at
+// that pid's namespace. It returns the output up to the PID line and the pid.
+func startLister(t *testing.T, body, dir string) (string, string) {
+	t.Helper()
+	script := writeScript(t, "s.lua", printList+`
+local mount, ns = require "mount", require "ns"
+`+body+`
 io.stdout:flush()
 io.read("*l") -- the test runs findmnt meanwhile
 `)
@@ -395,7 +433,7 @@ io.read("*l") -- the test runs findmnt meanwhile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { stdin.Close(); cmd.Wait() }()
+	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
 	var out strings.Builder
 	buf := make([]byte, 64*1024)
 	for !strings.Contains(out.String(), "PID\t") || !strings.HasSuffix(out.String(), "\n") {
@@ -406,14 +444,11 @@ io.read("*l") -- the test runs findmnt meanwhile
 		out.Write(buf[:n])
 	}
 	_, pid, _ := strings.Cut(out.String(), "PID\t")
-	pid = strings.TrimSpace(pid)
-	fm := harness.Tool(t, "findmnt", "-J", "--list", "--task", pid, "-o", "ID,PARENT,SOURCE,TARGET,FSTYPE,VFS-OPTIONS,FS-OPTIONS,FSROOT,PROPAGATION")
-	ms := compareWithFindmnt(t, out.String()+"FINDMNT\n"+fm)
-	if m := byTarget(ms, dir); m == nil || m.FSType != "overlay" {
-		t.Errorf("no overlay at %s in the script's namespace: %+v\n%s", dir, m, out.String())
-	}
-	host := harness.Tool(t, "findmnt", "-J", "--list", "-o", "TARGET")
-	if strings.Contains(host, dir) {
-		t.Errorf("the script's mount at %s is visible to the test:\n%s", dir, host)
-	}
+	return out.String(), strings.TrimSpace(pid)
+}
+
+func findmntTask(t *testing.T, pid string) string {
+	t.Helper()
+	return harness.Tool(t, "findmnt", "-J", "--list", "--task", pid, "-o",
+		"ID,PARENT,SOURCE,TARGET,FSTYPE,VFS-OPTIONS,FS-OPTIONS,FSROOT,PROPAGATION")
 }
