@@ -6,15 +6,15 @@
 --   print(c:run{"/bin/sh", "-c", "hostname; ls /"}.stdout)
 --
 -- How one is built (every run or start builds a fresh one):
---   1. a private mount namespace the script is not in (ns.create "mnt"), and
---      a new network namespace with loopback up when net = "none";
---   2. inside them (ns.with), mount.apply makes the root: an overlay with a
---      tmpfs upper layer over the rootfs, a minimal /dev, a read-only /sys,
---      the user's mounts, then the root made read-only when asked;
+--   1. a worker thread (ns.with) unshares a private mount namespace, and a
+--      network namespace with loopback up when net = "none";
+--   2. there mount.apply makes the root: an overlay with a tmpfs upper
+--      layer over the rootfs, a minimal /dev, a read-only /sys, the user's
+--      mounts, then the root made read-only when asked;
 --   3. proc.spawn unshares mnt, pid, uts, ipc, cgroup (and user) namespaces,
 --      pivots into the root, mounts /proc for the new pid namespace with
 --      runc's masked and read-only paths, and execs the payload.
--- The private namespaces are closed as soon as the payload runs: what the
+-- The worker's namespaces end with it as soon as the payload runs: what the
 -- container sees lives on in its own copy, and nothing is ever mounted on the
 -- host, so nothing needs undoing even after a SIGKILL.
 local ns = require "ns"
@@ -181,14 +181,13 @@ local function proc_specs()
   return specs
 end
 
--- net: "none" -> a new netns with lo up; "host" -> nil; a container -> its
--- init's; a topology node -> node:ns(); otherwise an nsref. Returns a
--- reference ns.with and proc.spawn take as a network namespace, and whether
--- it is ours to close.
+-- net: "none" -> a new netns with lo up (made in build); "host" -> nil; a
+-- container -> its init's; a topology node -> node:ns(); otherwise an
+-- nsref. Returns a reference ns.with and proc.spawn take as a network
+-- namespace, and whether it is ours to close.
 local function network(c)
   local net = c._net
-  if net == "host" then return nil end
-  if net == "none" then return assert(ns.create("net")), true, true end
+  if net == "host" or net == "none" then return nil end
   if getmetatable(net) == Container then
     if not (net._proc and net._proc:running()) then fail(4, "net: that container is not running") end
     net = net._proc
@@ -201,6 +200,10 @@ local function network(c)
   end
   return net
 end
+
+-- the script's own mount namespace, a target for ns.with that it is in
+-- already: the worker starts where the script is and unshares from there
+local self_mnt
 
 local function run_options(c, spec, level)
   if type(spec) ~= "table" then fail(level + 1, "argv list or options table expected, got %s", type(spec)) end
@@ -238,20 +241,18 @@ local function build(c, spec, fn)
   end
   opts.ns, opts.hostname, opts.root = nsopt, c._hostname, c._rootfs
   opts.mounts = proc_specs()
-  local mntns = assert(ns.create("mnt"))
-  local ok, netns, own, fresh = pcall(network, c)
-  if not ok then mntns:close() error(netns, 0) end
-  nsopt.net = netns
-  local targets = { mntns }
-  if netns then table.insert(targets, netns) end
-  local ok2, res = pcall(ns.with, targets, function()
-    -- this worker is in the new netns already: loopback up from here
-    if fresh then assert(require("net").link("lo"):up()) end
+  local ok, netns, own = pcall(network, c)
+  if not ok then error(netns, 0) end
+  self_mnt = self_mnt or assert(ns.current("mnt"))
+  local ok2, res = pcall(ns.with, netns or self_mnt, function()
+    -- a worker thread: the namespaces it unshares are its own and end with
+    -- it, so the root built here is never seen by the script or the host
+    assert(ns.unshare(c._net == "none" and "mnt,net" or "mnt"))
+    if c._net == "none" then assert(require("net").link("lo"):up()) end
     local made, msg = mount.apply(root_specs(c), { root = c._rootfs })
     if not made then fail(5, "building the root file system: %s", msg) end
     return call_spawn(fn, opts)
   end)
-  mntns:close()
   if own then netns:close() end
   if not ok2 then error(res, 0) end
   return res
