@@ -244,15 +244,20 @@ local function build(c, spec, fn)
   local ok, netns, own = pcall(network, c)
   if not ok then error(netns, 0) end
   self_mnt = self_mnt or assert(ns.current("mnt"))
+  local fresh -- a handle on the new netns: closing it lets the net module drop its socket there
   local ok2, res = pcall(ns.with, netns or self_mnt, function()
     -- a worker thread: the namespaces it unshares are its own and end with
     -- it, so the root built here is never seen by the script or the host
     assert(ns.unshare(c._net == "none" and "mnt,net" or "mnt"))
-    if c._net == "none" then assert(require("net").link("lo"):up()) end
+    if c._net == "none" then
+      fresh = assert(ns.current("net"))
+      assert(require("net").link("lo"):up())
+    end
     local made, msg = mount.apply(root_specs(c), { root = c._rootfs })
     if not made then fail(5, "building the root file system: %s", msg) end
     return call_spawn(fn, opts)
   end)
+  if fresh then fresh:close() end
   if own then netns:close() end
   if not ok2 then error(res, 0) end
   return res

@@ -1,6 +1,8 @@
 package test
 
 import (
+	"bufio"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -342,5 +344,52 @@ func TestContainerRecipeInteractive(t *testing.T) {
 	rt.send("exit 3\n")
 	if code := rt.exitCode(); code != 3 {
 		t.Errorf("exit code %d, want the shell's 3; terminal:\n%s", code, rt.screen())
+	}
+}
+
+// TestContainerReleasesItsNetns: nothing of a finished container stays
+// referenced by nslua — here, the netlink socket the loopback was brought up
+// with, which would keep every container's network namespace alive until the
+// script ends. The number of sockets nslua holds must not grow per container.
+func TestContainerReleasesItsNetns(t *testing.T) {
+	harness.NoLeaks(t)
+	rootfs := busyboxRootfs(t)
+	script := writeScript(t, "c.lua", `
+local c = require("container").new{rootfs = arg[1]}
+for round = 1, 2 do
+  for _ = 1, round == 1 and 1 or 4 do assert(c:run{"/bin/true"}.code == 0) end
+  print("ROUND", round)
+  io.stdout:flush()
+  io.read("*l")
+end
+`)
+	cmd := exec.Command(harness.Bin(), script, rootfs)
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); cmd.Wait() }()
+	sockets := func() int {
+		entries, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", cmd.Process.Pid))
+		n := 0
+		for _, e := range entries {
+			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", cmd.Process.Pid, e.Name())); err == nil && strings.HasPrefix(l, "socket:") {
+				n++
+			}
+		}
+		return n
+	}
+	lines := bufio.NewReader(stdout)
+	var counts []int
+	for round := 1; round <= 2; round++ {
+		if l, err := lines.ReadString('\n'); err != nil || l != fmt.Sprintf("ROUND\t%d\n", round) {
+			t.Fatalf("script: %q %v", l, err)
+		}
+		counts = append(counts, sockets())
+		stdin.Write([]byte("\n"))
+	}
+	if counts[1] > counts[0] {
+		t.Errorf("nslua holds %d sockets after 1 container and %d after 5: each container's netns stays alive", counts[0], counts[1])
 	}
 }
