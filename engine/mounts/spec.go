@@ -104,7 +104,7 @@ func apply(s *Spec, root string, env Env) error {
 	case "copy":
 		return copyFile(rootfd, rel, s)
 	case "dev":
-		return devSpecs(s).apply(rootfd, root, env)
+		return makeDev(rootfd, root, rel, s, env)
 	}
 	dir := true
 	if s.Type == "bind" {
@@ -396,33 +396,70 @@ func copyFile(rootfd int, rel string, s *Spec) error {
 // that they work in a user namespace too (mknod would not).
 var devices = []string{"null", "zero", "full", "random", "urandom", "tty"}
 
-type specList []Spec
+// devLinks are the symlinks of a minimal /dev.
+var devLinks = [][2]string{{"ptmx", "pts/ptmx"}, {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"},
+	{"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}}
 
-func devSpecs(s *Spec) specList {
-	t := strings.TrimSuffix(filepath.Clean("/"+s.Target), "/")
-	l := specList{{Type: "tmpfs", Target: t + "/", Mode: 0o755, Size: "64k",
-		Source: "tmpfs", Flags: Flags{Set: unix.MS_NOSUID | unix.MS_NOEXEC}}}
-	for _, d := range devices {
-		l = append(l, Spec{Type: "bind", Source: "/dev/" + d, Target: t + "/" + d})
+// makeDev builds a minimal /dev at the spec's target: a fresh tmpfs, so
+// everything inside is created relative to its root fd with no lookups
+// through the root file system.
+func makeDev(rootfd int, root, rel string, s *Spec, env Env) error {
+	fd, err := mountPoint(rootfd, rel, s.Target, true)
+	if err != nil {
+		return err
 	}
-	l = append(l,
-		Spec{Type: "devpts", Source: "devpts", Target: t + "/pts", Flags: Flags{Set: unix.MS_NOSUID | unix.MS_NOEXEC},
-			Data: "newinstance,ptmxmode=0666,mode=0620"},
-		Spec{Type: "symlink", Source: "pts/ptmx", Target: t + "/ptmx"},
-		Spec{Type: "tmpfs", Source: "shm", Target: t + "/shm", Mode: 0o1777, Size: "64m",
-			Flags: Flags{Set: unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC}},
-		Spec{Type: "symlink", Source: "/proc/self/fd", Target: t + "/fd"},
-		Spec{Type: "symlink", Source: "/proc/self/fd/0", Target: t + "/stdin"},
-		Spec{Type: "symlink", Source: "/proc/self/fd/1", Target: t + "/stdout"},
-		Spec{Type: "symlink", Source: "/proc/self/fd/2", Target: t + "/stderr"},
-	)
-	return l
-}
-
-func (l specList) apply(_ int, root string, env Env) error {
-	for i := range l {
-		if err := apply(&l[i], root, env); err != nil {
+	err = unix.Mount("tmpfs", fdPath(fd, root, rel, env), "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC, "mode=755,size=64k")
+	unix.Close(fd)
+	if err != nil {
+		return opErr("mount", "tmpfs on "+s.Target, err)
+	}
+	dev, err := openIn(rootfd, rel, unix.O_PATH|unix.O_DIRECTORY) // the tmpfs, on top now
+	if err != nil {
+		return opErr("open", s.Target, err)
+	}
+	defer unix.Close(dev)
+	at := func(name string, dir bool, mode uint32) (string, func(), error) {
+		if dir {
+			err = unix.Mkdirat(dev, name, mode)
+		} else {
+			var f int
+			if f, err = unix.Openat(dev, name, unix.O_CREAT|unix.O_EXCL|unix.O_WRONLY|unix.O_CLOEXEC, mode); err == nil {
+				unix.Close(f)
+			}
+		}
+		if err != nil {
+			return "", nil, opErr("mkdir", s.Target+"/"+name, err)
+		}
+		f, err := unix.Openat(dev, name, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return "", nil, opErr("open", s.Target+"/"+name, err)
+		}
+		return magic(f), func() { unix.Close(f) }, nil
+	}
+	mountAt := func(name string, dir bool, mode uint32, src, fstype string, flags uintptr, data string) error {
+		p, done, err := at(name, dir, mode)
+		if err != nil {
 			return err
+		}
+		defer done()
+		return opErr("mount", src+" on "+s.Target+"/"+name, unix.Mount(src, p, fstype, flags, data))
+	}
+	for _, d := range devices {
+		if err := mountAt(d, false, 0o644, "/dev/"+d, "", unix.MS_BIND, ""); err != nil {
+			return err
+		}
+	}
+	if err := mountAt("pts", true, 0o755, "devpts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC,
+		"newinstance,ptmxmode=0666,mode=0620"); err != nil {
+		return err
+	}
+	if err := mountAt("shm", true, 0o1777, "shm", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC,
+		"mode=1777,size=65536k"); err != nil {
+		return err
+	}
+	for _, l := range devLinks {
+		if err := unix.Symlinkat(l[1], dev, l[0]); err != nil {
+			return opErr("symlink", s.Target+"/"+l[0], err)
 		}
 	}
 	return nil
