@@ -208,13 +208,18 @@ if not ok and tostring(err):find('unknown option "caps"', 1, true) then print("U
 }
 
 // TestContainerUserAuto: user = "auto" maps the container's root to an
-// unprivileged range; the host sees the process under that uid.
+// unprivileged range; explicit maps are used as given.
 func TestContainerUserAuto(t *testing.T) {
 	harness.NoLeaks(t)
 	out := inContainer(t, `user = "auto"`, `id -u; cat /proc/self/uid_map`)
 	f := strings.Fields(out)
 	if len(f) != 4 || f[0] != "0" || f[1] != "0" || f[2] == "0" || f[3] != "65536" {
 		t.Errorf("user = auto: %q, want uid 0 mapped to a non-zero range of 65536", out)
+	}
+	out = inContainer(t, `user = {uid_map = {{0, 300000, 1000}}, gid_map = {{0, 300000, 1000}}}`,
+		`id -u; cat /proc/self/uid_map /proc/self/gid_map`)
+	if f := strings.Fields(out); len(f) != 7 || f[0] != "0" || f[2] != "300000" || f[3] != "1000" || f[5] != "300000" {
+		t.Errorf("explicit maps: %q", out)
 	}
 }
 
