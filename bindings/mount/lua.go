@@ -242,13 +242,18 @@ func (b binding) pivotRoot(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 2)
 	newRoot := b.path(L, 1)
 	putOld := b.optPath(L, 2)
+	// the thread's root and directory change: a pooled ns.with worker that
+	// did this must not be reused
+	b.vm.Current().Taint()
 	return result(L, mounts.PivotRoot(newRoot, putOld))
 }
 
 // mount.chroot(dir): chroot(8) for the script's thread, then cd /.
 func (b binding) chroot(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 1)
-	return result(L, mounts.Chroot(b.path(L, 1)))
+	dir := b.path(L, 1)
+	b.vm.Current().Taint() // see pivotRoot
+	return result(L, mounts.Chroot(dir))
 }
 
 // mount.list([pid]): the mounts of the script's mount namespace, or of a

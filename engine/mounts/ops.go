@@ -319,6 +319,9 @@ func Propagation(target, kind string, rec bool) error {
 // old root is stacked under the new one and detached at once (pivot_root
 // ".", "." then umount -l), so nothing of the old tree stays reachable.
 func PivotRoot(newRoot, putOld string) error {
+	if err := ownFS(); err != nil {
+		return err
+	}
 	if putOld != "" {
 		if err := unix.PivotRoot(newRoot, putOld); err != nil {
 			return opErr("pivot_root", newRoot, err)
@@ -337,9 +340,19 @@ func PivotRoot(newRoot, putOld string) error {
 	return opErr("chdir", "/", unix.Chdir("/"))
 }
 
+// ownFS gives the calling thread a root and working directory of its own:
+// Go's threads share them (CLONE_FS), and a chroot or chdir on a thread that
+// still shares them would move every other thread of nslua along.
+func ownFS() error {
+	return opErr("unshare", "fs", unix.Unshare(unix.CLONE_FS))
+}
+
 // Chroot changes the calling thread's root directory to dir and its working
 // directory to the new "/": chroot(8) without a command.
 func Chroot(dir string) error {
+	if err := ownFS(); err != nil {
+		return err
+	}
 	if err := unix.Chroot(dir); err != nil {
 		return opErr("chroot", dir, err)
 	}

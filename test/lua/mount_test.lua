@@ -105,3 +105,25 @@ function test_failures_are_triples(t)
   ok, msg, code = mount.umount("/nonexistent/dir/for/nslua")
   t:eq(code, "ENOENT")
 end
+
+function test_chroot_inside_with_stays_inside(t)
+  local ok, ns = pcall(require, "ns")
+  if not ok then t:skip("needs the ns module") end
+  local d = tmpdir(t)
+  local marker = "/nslua-chroot-marker-" .. tostring(os.time())
+  local f = assert(io.open(d .. marker, "w"))
+  f:write("inside\n")
+  f:close()
+  local h = assert(ns.create("uts"))
+  t:cleanup(function() h:close() end)
+  local seen = ns.with(h, function()
+    assert(mount.chroot(d))
+    return io.open(marker):read("*l")
+  end)
+  t:eq(seen, "inside")
+  -- neither the script nor the next worker is in the chroot
+  t:eq(io.open(marker), nil)
+  for _ = 1, 3 do
+    t:eq(ns.with(h, function() return io.open(marker) end), nil, "a later ns.with ran chrooted")
+  end
+end
