@@ -57,18 +57,16 @@ for _ = 1, tonumber(arg[2]) do assert(c:run{"/bin/true"}.code == 0) end
 
 	notes := []string{}
 	if _, err := exec.LookPath("bwrap"); err == nil {
-		bw, err := TimeCmd(n, "bwrap", "--unshare-all", "--die-with-parent", "--bind", rootfs, "/",
-			"--proc", "/proc", "--dev", "/dev", "--ro-bind", "/sys", "/sys", "--hostname", "container",
-			"--clearenv", "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			"/bin/true")
+		bw, err := TimeCmd(n, bwrapArgs(rootfs)...)
 		if err != nil {
 			return "", err
 		}
-		row("`bwrap --unshare-all --bind ROOTFS / --proc /proc --dev /dev --ro-bind /sys /sys ...`",
+		row("`bwrap --unshare-all --bind ROOTFS / --proc /proc --dev /dev --ro-bind /sys /sys` + runc's masks",
 			Median(bw), "nslua "+Ratio(Median(nslua), Median(bw))+" (goal ≤ 1.0x)")
 		notes = append(notes, "bwrap "+strings.TrimSpace(output("bwrap", "--version"))+
-			" has no overlay option: it binds the rootfs, where nslua mounts an overlay with a tmpfs upper "+
-			"layer, masks runc's /proc paths and mounts sysfs of the new netns.")
+			" has no overlay option: it binds the rootfs where nslua mounts an overlay with a tmpfs upper "+
+			"layer, and it binds the host's /sys where nslua mounts sysfs of the new netns. It gets the same "+
+			"masked and read-only /proc paths (--ro-bind /dev/null, --tmpfs + --remount-ro, --ro-bind).")
 	} else {
 		notes = append(notes, "bwrap is not installed: no comparison.")
 	}
@@ -104,6 +102,33 @@ for _ = 1, tonumber(arg[2]) do assert(c:run{"/bin/true"}.code == 0) end
 		"(median of %s for %d containers − %s for 1) / %d.\n", k+1, Ms(per), Ms(Median(loop)), k+1, Ms(Median(base)), k)
 	b.WriteString("\n" + strings.Join(notes, "\n\n") + "\n")
 	return b.String(), nil
+}
+
+// bwrapArgs is the closest bwrap command: new namespaces (loopback up),
+// the rootfs, /proc with runc's masked and read-only paths this kernel has,
+// a minimal /dev, /sys read-only, a hostname and a minimal environment.
+func bwrapArgs(rootfs string) []string {
+	args := []string{"bwrap", "--unshare-all", "--die-with-parent", "--bind", rootfs, "/",
+		"--proc", "/proc", "--dev", "/dev", "--ro-bind", "/sys", "/sys", "--hostname", "container",
+		"--clearenv", "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		"--setenv", "HOME", "/root"}
+	for _, p := range []string{"/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"} {
+		st, err := os.Stat(p)
+		switch {
+		case err != nil:
+		case st.IsDir():
+			args = append(args, "--tmpfs", p, "--remount-ro", p)
+		default:
+			args = append(args, "--ro-bind", "/dev/null", p)
+		}
+	}
+	for _, p := range []string{"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"} {
+		if _, err := os.Stat(p); err == nil {
+			args = append(args, "--ro-bind", p, p)
+		}
+	}
+	return append(args, "/bin/true")
 }
 
 func firstLine(s string) string {
