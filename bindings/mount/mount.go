@@ -7,7 +7,6 @@ package mount
 
 import (
 	"strconv"
-	"strings"
 
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/engine/mountinfo"
@@ -41,36 +40,8 @@ func List(pid int) ([]Entry, error) {
 	out := make([]Entry, len(ms))
 	for i, m := range ms {
 		out[i] = Entry{ID: m.ID, Parent: m.Parent, Source: m.Source, Target: m.Target, FSType: m.FSType,
-			Options: m.Options, SuperOptions: m.SuperOptions, Root: m.Root, Propagation: propagation(m.Optional)}
+			Options: m.Options, SuperOptions: m.SuperOptions, Root: m.Root, Propagation: m.Propagation()}
 	}
 	return out, nil
 }
 
-// propagation spells the propagation type as findmnt's PROPAGATION column
-// does: "shared" or "private", then ",slave" for a mount with a master and
-// ",unbindable" — so a slave of a shared peer group that is not shared
-// itself reads "private,slave".
-func propagation(optional []string) string {
-	var shared, slave, unbindable bool
-	for _, f := range optional {
-		switch {
-		case strings.HasPrefix(f, "shared:"):
-			shared = true
-		case strings.HasPrefix(f, "master:"):
-			slave = true
-		case f == "unbindable":
-			unbindable = true
-		}
-	}
-	p := "private"
-	if shared {
-		p = "shared"
-	}
-	if slave {
-		p += ",slave"
-	}
-	if unbindable {
-		p += ",unbindable"
-	}
-	return p
-}
