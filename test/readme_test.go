@@ -20,8 +20,9 @@ import (
 //
 //   - ```lua: a script, run with nslua; it must exit 0. Comments `--> text`
 //     (after code or on a line of their own) are its expected stdout, one
-//     line each, in order. A first line `-- NAME.lua...` also saves the
-//     block as NAME.lua for later console blocks (`$ ./nslua NAME.lua`).
+//     line each, in order. A block whose first line is `-- NAME.lua...` is
+//     a file instead: it is saved as NAME.lua, and a later console block
+//     must run it (`$ ./nslua NAME.lua args`).
 //   - ```console: `$ CMD` lines run in bash (./nslua is the binary under
 //     test) and must exit 0; the lines after one are its expected output
 //     (stdout and stderr). `$ ./nslua` followed by `nslua> ` lines is a REPL
@@ -119,13 +120,16 @@ var (
 	scriptName    = regexp.MustCompile(`^-- ([\w.-]+\.lua)\b`)
 )
 
-func runLuaBlock(t *testing.T, dir string, b readmeBlock) {
+// runLuaBlock runs a lua block, or saves it when it names a file; it
+// returns the file's name then.
+func runLuaBlock(t *testing.T, dir string, b readmeBlock) (saved string) {
 	t.Helper()
 	where := fmt.Sprintf("README.md:%d", b.line)
 	name := fmt.Sprintf("readme-%d.lua", b.line)
 	if len(b.text) > 0 {
 		if m := scriptName.FindStringSubmatch(b.text[0]); m != nil {
-			name = m[1]
+			saved = m[1]
+			name = saved
 		}
 	}
 	var want []string
@@ -138,6 +142,9 @@ func runLuaBlock(t *testing.T, dir string, b readmeBlock) {
 	if err := os.WriteFile(path, []byte(strings.Join(b.text, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if saved != "" {
+		return saved
+	}
 	r := harness.RunWith(t, harness.RunOpts{Dir: dir}, name)
 	if r.Code != 0 {
 		t.Fatalf("%s: nslua %s: exit %d\nstdout:\n%s\nstderr:\n%s", where, name, r.Code, r.Stdout, r.Stderr)
@@ -145,6 +152,7 @@ func runLuaBlock(t *testing.T, dir string, b readmeBlock) {
 	if len(want) > 0 {
 		checkOutput(t, where, want, r.Stdout)
 	}
+	return ""
 }
 
 func runConsoleBlock(t *testing.T, dir string, b readmeBlock) {
@@ -218,17 +226,30 @@ func TestReadmeSnippets(t *testing.T) {
 	if err := os.Symlink(harness.Bin(), filepath.Join(dir, "nslua")); err != nil {
 		t.Fatal(err)
 	}
+	unrun := map[string]int{} // saved files no console line has run yet -> line
 	for _, b := range blocks {
 		ok := t.Run(fmt.Sprintf("%s-line-%d", b.lang, b.line), func(t *testing.T) {
 			if b.lang == "lua" {
-				runLuaBlock(t, dir, b)
-			} else {
-				runConsoleBlock(t, dir, b)
+				if name := runLuaBlock(t, dir, b); name != "" {
+					unrun[name] = b.line
+				}
+				return
 			}
+			for name := range unrun {
+				for _, l := range b.text {
+					if strings.HasPrefix(l, "$ ./nslua "+name) {
+						delete(unrun, name)
+					}
+				}
+			}
+			runConsoleBlock(t, dir, b)
 		})
 		if !ok {
-			break // later blocks may build on this one's files
+			return // later blocks may build on this one's files
 		}
+	}
+	for name, line := range unrun {
+		t.Errorf("README.md:%d: %s is shown but no `$ ./nslua %s` runs it", line, name, name)
 	}
 }
 

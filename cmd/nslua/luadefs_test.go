@@ -32,6 +32,7 @@ var luaSamples = map[string]string{
 	"nslua.ns":      `return assert(require("ns").current("net"))`,
 	"nslua.link":    `return assert(require("net").link("lo"))`,
 	"nslua.process": `return assert(require("proc").spawn{"true", stdout = "null", stderr = "null"})`,
+	"nslua.container": `return require("container").new{rootfs = "/"}`,
 	"testing.T": `
 		local f = os.tmpname()
 		local h = assert(io.open(f, "w"))
