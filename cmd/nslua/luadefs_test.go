@@ -29,9 +29,9 @@ const defsDir = "../../docs/lua"
 // fields are worth checking. Each is a chunk returning the object; it must not
 // change the system.
 var luaSamples = map[string]string{
-	"nslua.ns":      `return assert(require("ns").current("net"))`,
-	"nslua.link":    `return assert(require("net").link("lo"))`,
-	"nslua.process": `return assert(require("proc").spawn{"true", stdout = "null", stderr = "null"})`,
+	"nslua.ns":        `return assert(require("ns").current("net"))`,
+	"nslua.link":      `return assert(require("net").link("lo"))`,
+	"nslua.process":   `return assert(require("proc").spawn{"true", stdout = "null", stderr = "null"})`,
 	"nslua.container": `return require("container").new{rootfs = "/"}`,
 	"testing.T": `
 		local f = os.tmpname()
