@@ -264,7 +264,7 @@ local function build_graph(d, p)
     if node.kind == "switch" then
       local r = find(parent, node.index)
       if not lan_of[r] then
-        lan_of[r] = { kind = "lan", switches = {}, members = {}, index = #p.segments + 1 }
+        lan_of[r] = { kind = "lan", switches = {}, members = {}, by_node = {}, index = #p.segments + 1 }
         p.segments[#p.segments + 1] = lan_of[r]
       end
       node.segment = lan_of[r]
@@ -296,12 +296,12 @@ local function build_graph(d, p)
       for _, iface in ipairs({ link.a_iface, link.b_iface }) do
         iface.segment = iface.node.kind == "switch" and iface.node.segment or seg
         if iface.node.kind ~= "switch" then
-          for _, m in ipairs(seg.members) do
-            if m.node == iface.node then
-              fail("%s is linked twice to %s (through %s and %s); give it one interface per LAN", iface.node.name,
-                segment_label(seg), m.peer, iface.peer)
-            end
+          local m = seg.by_node[iface.node]
+          if m then
+            fail("%s is linked twice to %s (through %s and %s); give it one interface per LAN", iface.node.name,
+              segment_label(seg), m.peer, iface.peer)
           end
+          seg.by_node[iface.node] = iface
           table.insert(seg.members, iface)
           iface.segment = seg
         end
