@@ -30,6 +30,7 @@ local function need(name)
 end
 
 M.STATE_DIR = "/run/nslua/topo"
+M.NETNS_DIR = "/run/netns"
 
 local Topo = {}
 Topo.__index = Topo
@@ -40,8 +41,6 @@ local function is_topo(v) return getmetatable(v) == Topo end
 
 ---------------------------------------------------------------- description
 
--- _reap_orphan is replaced by the lifetime section below.
-function M._reap_orphan() end
 
 --- topo.new{name=, subnet=, routing=} starts an empty description. Nothing
 --- exists in the kernel until t:start(). If a topology of that name was left
@@ -50,9 +49,13 @@ function M.new(opts)
   if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=}, got %s", type(opts)) end
   plan.check_keys(opts, { name = true, subnet = true, routing = true }, "new")
   local d = plan.normalize({ name = opts.name, subnet = opts.subnet, routing = opts.routing })
-  local t = setmetatable({ name = d.name, _desc = d, _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} }, Topo)
   M._reap_orphan(d.name)
-  return t
+  return M._empty(d)
+end
+
+function M._empty(d)
+  return setmetatable({ name = d.name, _desc = { name = d.name, subnet = d.subnet, routing = d.routing, nodes = {}, links = {} },
+    _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} }, Topo)
 end
 
 function Topo:__tostring()
@@ -156,7 +159,7 @@ end
 function Topo:dot() return plan.dot(self:_compile()) end
 
 local function build_from(d)
-  local t = M.new({ name = d.name, subnet = d.subnet, routing = d.routing })
+  local t = M._empty(d)
   for _, n in ipairs(d.nodes) do add_node(t, n.kind, n.name, n.kind ~= "switch" and { ip = n.ip } or nil) end
   for _, l in ipairs(d.links) do
     local opts = {}
@@ -192,6 +195,7 @@ function M.load(src, opts)
   d = plan.normalize(d)
   local t = build_from(d)
   t:_compile()
+  M._reap_orphan(d.name)
   return t
 end
 
@@ -360,6 +364,351 @@ function Topo:ping_all(opts)
     out:write(string.format("*** Results: %d%% dropped (%d/%d received)\n", dropped, res.received, res.sent))
   end
   return res
+end
+
+---------------------------------------------------------------- lifetime
+
+-- rootless: nslua runs inside a user namespace of its own (--rootless), where
+-- everything ends with the process and nothing can be kept.
+local function rootless()
+  local f = io.open("/proc/self/uid_map", "r")
+  if not f then return false end
+  local line = f:read("*l") or ""
+  f:close()
+  return not line:match("^%s*0%s+0%s+4294967295%s*$")
+end
+
+function M.state_dir()
+  if rootless() then
+    return (os.getenv("XDG_RUNTIME_DIR") or "/tmp") .. "/nslua/topo"
+  end
+  return M.STATE_DIR
+end
+
+local function state_path(name) return M.state_dir() .. "/" .. name .. ".json" end
+
+local function read_state(name)
+  local path = state_path(name)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  local ok, st = pcall(need("json").decode, text)
+  if not ok or type(st) ~= "table" or type(st.netns) ~= "table" then
+    fail("state file %s is damaged (%s); remove it once you have checked `ip netns` by hand", path,
+      ok and "not a topology state" or tostring(st))
+  end
+  return st, path
+end
+
+local function write_state(t)
+  local json = need("json")
+  local dir = M.state_dir()
+  local ok, err = need("fs").mkdir(dir, { parents = true, mode = 448 }) -- 0700
+  if not ok then fail("%s: %s", t.name, err) end
+  local netns, links = {}, {}
+  for i, e in ipairs(t._objects.netns) do
+    netns[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino, pending = e.pending }
+  end
+  for i, e in ipairs(t._objects.links) do links[i] = { ns = e.ns, name = e.name, index = e.index } end
+  local st = {
+    version = 1, name = t.name, owner = t._owner, kept = t._kept or false, status = t._state,
+    description = t:describe(), netns = json.array(netns), links = json.array(links),
+  }
+  st.description.nodes, st.description.links = json.array(st.description.nodes), json.array(st.description.links)
+  local path = state_path(t.name)
+  local tmp = path .. ".tmp"
+  local f, ferr = io.open(tmp, "w")
+  if not f then fail("%s: cannot write its state file: %s", t.name, ferr) end
+  f:write(json.encode(st, { indent = 1 }), "\n")
+  f:close()
+  local rok, rerr = os.rename(tmp, path)
+  if not rok then fail("%s: cannot write its state file: %s", t.name, rerr) end
+end
+
+local function owner_self()
+  local proc = need("proc")
+  local pid = proc.self()
+  local info = proc.info(pid)
+  return { pid = pid, start_time = info and info.start_time }
+end
+
+-- owner_alive: the pid still runs the process that wrote the state file (a
+-- reused pid has another start time).
+local function owner_alive(owner)
+  if type(owner) ~= "table" or type(owner.pid) ~= "number" or type(owner.start_time) ~= "number" then return false end
+  local info = need("proc").info(owner.pid)
+  return info ~= nil and type(info.start_time) == "number" and math.abs(info.start_time - owner.start_time) < 0.01
+end
+
+-- remove_netns unpins one recorded netns after checking it is still the one
+-- recorded (device and inode). A pending entry is one whose creation was
+-- interrupted in this very process: its name was free just before, so a pin
+-- there is ours. Returns a problem to report, or nil.
+local function remove_netns(e, trust_pending)
+  local ns = need("ns")
+  if e.pending and not trust_pending then
+    return string.format("%s: left alone (its creation was interrupted before its identity was recorded)", e.path)
+  end
+  local h = ns.open(e.path)
+  if not h then return nil end -- already gone
+  local same = e.pending or (h.dev == e.dev and h.id == e.ino)
+  h:close()
+  if not same then
+    return string.format("%s: left alone (it is not the namespace the topology made: net:[%s] instead of net:[%s])",
+      e.path, tostring(h.id), tostring(e.ino))
+  end
+  local ok, err = ns.delete(e.path)
+  if not ok then return string.format("%s: %s", e.path, err) end
+  return nil
+end
+
+local function teardown(netns, trust_pending)
+  local problems = {}
+  for i = #netns, 1, -1 do
+    local why = remove_netns(netns[i], trust_pending)
+    if why then problems[#problems + 1] = why end
+  end
+  return problems
+end
+
+-- _reap_orphan removes what a topology of this name left behind when its
+-- owner died without cleaning up (SIGKILL), and raises if the name is in use.
+function M._reap_orphan(name)
+  local st, path = read_state(name)
+  if not st then return end
+  if owner_alive(st.owner) then
+    fail("topology %s is running (owner pid %d); stop it first: topo.attach(%q):stop()", name, st.owner.pid, name)
+  end
+  if st.kept and st.status == "running" then
+    fail("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s", name, name, name)
+  end
+  local problems = teardown(st.netns, false)
+  os.remove(path)
+  for _, p in ipairs(problems) do io.stderr:write("topo ", name, ": ", p, "\n") end
+  return true
+end
+
+local live = {}      -- topologies started here and not stopped
+local hooked = false
+
+local function hook_exit()
+  if hooked then return end
+  hooked = true
+  need("nslua").on_exit(function()
+    for i = #live, 1, -1 do
+      local t = live[i]
+      if t and not t._kept then
+        local ok, err = pcall(t.stop, t)
+        if not ok then io.stderr:write(tostring(err), "\n") end
+      end
+    end
+  end)
+end
+
+local function progress(t, total)
+  if total <= 50 or not need("fs").isatty("stderr") then return function() end end
+  local done, last = 0, -1
+  return function(finished)
+    done = done + 1
+    local pct = math.floor(100 * done / total)
+    if pct ~= last or finished then
+      last = pct
+      io.stderr:write(string.format("\rtopo %s: %d/%d nodes", t.name, done, total), finished and "\n" or "")
+    end
+  end
+end
+
+-- build creates everything the plan describes, recording each namespace
+-- before asking for it so that an interrupt between the kernel's answer and
+-- the next Lua instruction leaves nothing unrecorded.
+local function build(t, p)
+  local ns, net = need("ns"), need("net")
+  local objs = t._objects
+  local handles, batch = {}, 0
+  local function make_ns(name, node)
+    local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name, pending = true }
+    objs.netns[#objs.netns + 1] = e
+    local h = assert(ns.create("net", { name = name }))
+    e.path, e.dev, e.ino, e.pending = h.path, h.dev, h.id, nil
+    batch = batch + 1
+    if batch >= 32 then batch = 0; write_state(t) end
+    return h
+  end
+  local function record(l, nsname)
+    objs.links[#objs.links + 1] = { ns = nsname, name = l.name, index = l.index }
+    return l
+  end
+  local function try(what, ok, err, ...)
+    if not ok then fail("%s: %s", what, tostring(err)) end
+    return ok, err, ...
+  end
+  local tick = progress(t, #p.nodes)
+  if p.switch_ns then
+    handles[""] = make_ns(p.switch_ns, nil)
+    for _, node in ipairs(p.nodes) do
+      if node.kind == "switch" then
+        local br = record(try("switch " .. node.name, net.bridge(node.bridge, { ns = handles[""] })), p.switch_ns)
+        try("switch " .. node.name, br:up())
+        tick()
+      end
+    end
+  end
+  for _, node in ipairs(p.nodes) do
+    if node.kind ~= "switch" then
+      local h = make_ns(node.netns, node.name)
+      handles[node.name] = h
+      try(node.name .. ": lo", try(node.name .. ": lo", net.link("lo", { ns = h })):up())
+      if node.kind == "router" then
+        try(node.name .. ": ip_forward", net.sysctl("net.ipv4.ip_forward", "1", { ns = h }))
+      end
+      tick()
+    end
+  end
+  for _, l in ipairs(p.links) do
+    local what = "link " .. l.a .. "-" .. l.b
+    local ha = handles[p.byname[l.a].kind == "switch" and "" or l.a]
+    local hb = handles[p.byname[l.b].kind == "switch" and "" or l.b]
+    local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
+    record(la, l.a_ns); record(lb, l.b_ns)
+    for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
+      local link, iface = side[1], side[2]
+      if iface.node.kind == "switch" then
+        try(what, link:set({ master = iface.node.bridge }))
+      elseif iface.cidr then
+        try(what, link:addr_add(iface.cidr))
+      end
+      if l.rate or l.delay or l.loss then
+        try(what .. ": shape", link:shape({ rate = l.rate, delay = l.delay, loss = l.loss }))
+      end
+      try(what, link:up())
+    end
+  end
+  for _, node in ipairs(p.nodes) do
+    for _, r in ipairs(node.routes or {}) do
+      try(node.name .. ": route " .. r.dst,
+        net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = handles[node.name] }))
+    end
+  end
+  tick(true)
+  for _, h in pairs(handles) do h:close() end
+end
+
+--- t:start() builds the topology: namespaces, bridges, veths, addresses,
+--- routes, and writes its state file. On failure it removes what it built
+--- and raises. Returns t.
+function Topo:start()
+  if not is_topo(self) then fail("start: call it as t:start()") end
+  if self._state ~= "new" then fail("start: topology %s is %s", self.name, self._state) end
+  local p = self:_compile()
+  M._reap_orphan(self.name)
+  local names = assert(need("ns").names())
+  local taken = {}
+  for _, n in ipairs(names) do taken[n] = true end
+  local wanted = {}
+  if p.switch_ns then wanted[#wanted + 1] = p.switch_ns end
+  for _, node in ipairs(p.nodes) do if node.netns then wanted[#wanted + 1] = node.netns end end
+  for _, n in ipairs(wanted) do
+    if taken[n] then fail("start %s: netns %q exists already (ip netns shows it); it is not this topology's", self.name, n) end
+  end
+  self._objects = { netns = {}, links = {} }
+  self._owner = owner_self()
+  self._state = "building"
+  live[#live + 1] = self
+  hook_exit()
+  write_state(self)
+  local ok, err = pcall(build, self, p)
+  if not ok then
+    local sok, serr = pcall(self.stop, self)
+    fail("start %s: %s%s", self.name, tostring(err):gsub("^topo: ", ""), sok and "" or " (cleanup: " .. tostring(serr) .. ")")
+  end
+  self._state = "running"
+  write_state(self)
+  return self
+end
+
+--- t:keep() lets the topology outlive the script: it is not torn down at
+--- exit; topo.attach(name):stop() or `nslua -r topo-down NAME` removes it.
+function Topo:keep()
+  if rootless() then
+    fail("keep: a rootless topology lives in nslua's own namespaces and ends with it; run as root to keep one")
+  end
+  self._kept = true
+  if self._state == "running" then write_state(self) end
+  return self
+end
+
+local function stop_procs(t)
+  for i = #t._procs, 1, -1 do
+    local p = t._procs[i]
+    if p:running() then p:kill("TERM") end
+  end
+  for i = #t._procs, 1, -1 do
+    local p = t._procs[i]
+    if not p:wait(1) then
+      p:kill("KILL")
+      p:wait()
+    end
+  end
+  t._procs = {}
+end
+
+--- t:stop() tears the topology down: its processes, then every namespace it
+--- made, each checked by identity first (their bridges and veths go with
+--- them). Idempotent.
+function Topo:stop()
+  if not is_topo(self) then fail("stop: call it as t:stop()") end
+  if self._state == "new" or self._state == "stopped" then return true end
+  stop_procs(self)
+  local problems = teardown(self._objects.netns, not self._attached)
+  os.remove(state_path(self.name))
+  self._state = "stopped"
+  for i = #live, 1, -1 do
+    if live[i] == self then table.remove(live, i) end
+  end
+  if #problems > 0 then fail("stop %s: %s", self.name, table.concat(problems, "; ")) end
+  return true
+end
+
+--- topo.attach(name) returns a topology another run started and kept (or
+--- that still runs), to inspect or :stop(). A topology whose owner died
+--- without cleaning up is removed now, and returned stopped (t.reaped = true).
+function M.attach(name)
+  plan.check_name(name, "topology name")
+  local st, path = read_state(name)
+  if not st then fail("attach: no topology %q (no state file %s)", name, state_path(name)) end
+  local t = build_from(plan.normalize(st.description))
+  t:_compile()
+  t._objects = { netns = st.netns, links = st.links }
+  t._owner, t._kept, t._attached = st.owner, st.kept, true
+  if owner_alive(st.owner) or (st.kept and st.status == "running") then
+    t._state = "running"
+  else
+    M._reap_orphan(name)
+    t._state, t.reaped = "stopped", true
+  end
+  return t
+end
+
+--- topo.list() lists the topologies with a state file: {name, owner (pid),
+--- alive (the owner runs), kept, status, nodes}.
+function M.list()
+  local names = need("fs").list(M.state_dir())
+  local out = {}
+  for _, f in ipairs(names or {}) do
+    local name = f:match("^(.+)%.json$")
+    if name then
+      local ok, st = pcall(read_state, name)
+      if ok and st then
+        out[#out + 1] = {
+          name = name, owner = type(st.owner) == "table" and st.owner.pid or nil, alive = owner_alive(st.owner),
+          kept = st.kept and true or false, status = st.status,
+          nodes = type(st.description) == "table" and type(st.description.nodes) == "table" and #st.description.nodes or 0,
+        }
+      end
+    end
+  end
+  return out
 end
 
 return M
