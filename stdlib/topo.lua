@@ -201,10 +201,14 @@ end
 
 ---------------------------------------------------------------- nodes
 
+-- node.ip (first address) and node.netns (the netns name `ip netns` shows:
+-- "<topo>-<node>", or the topology's own for a switch) come from the plan.
 Node.__index = function(self, k)
-  if k == "ip" then
+  if k == "ip" or k == "netns" then
     local p = rawget(self, "_t"):_compile()
-    return p.byname[rawget(self, "name")].ip
+    local pn = p.byname[rawget(self, "name")]
+    if k == "netns" then return pn.netns or p.switch_ns end
+    return pn.ip
   end
   return Node[k]
 end
@@ -215,11 +219,7 @@ end
 
 function Node:_plan() return self._t:_compile().byname[self.name] end
 
--- the netns a node lives in: its own, or the switches' one
-function Node:_netns()
-  local pn = self:_plan()
-  return pn.netns or self._t:_compile().switch_ns
-end
+function Node:_netns() return self.netns end
 
 function Node:_running(what)
   local st = self._t._state
