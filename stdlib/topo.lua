@@ -519,6 +519,24 @@ local function progress(t, total)
   end
 end
 
+-- wait_up returns once every link is operationally up. The kernel turns a
+-- veth's carrier on at once but activates its queue (and a bridge enables the
+-- port) a moment later, from its link-watch work: a packet sent in between
+-- is dropped, so a ping right after start would fail now and then.
+local function wait_up(links)
+  local deadline = os.time() + 10
+  while #links > 0 do
+    local pending = {}
+    for _, l in ipairs(links) do
+      if l.state ~= "up" then pending[#pending + 1] = l end
+    end
+    links = pending
+    if #links > 0 and os.time() > deadline then
+      fail("link %s is still %s after 10 s", tostring(links[1].name), tostring(links[1].state))
+    end
+  end
+end
+
 -- build creates everything the plan describes, recording each namespace
 -- before asking for it so that an interrupt between the kernel's answer and
 -- the next Lua instruction leaves nothing unrecorded.
@@ -544,6 +562,7 @@ local function build(t, p)
     return ok, err, ...
   end
   local tick = progress(t, #p.nodes)
+  local veths = {}
   if p.switch_ns then
     handles[""] = make_ns(p.switch_ns, nil)
     for _, node in ipairs(p.nodes) do
@@ -571,6 +590,7 @@ local function build(t, p)
     local hb = handles[p.byname[l.b].kind == "switch" and "" or l.b]
     local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
     record(la, l.a_ns); record(lb, l.b_ns)
+    veths[#veths + 1], veths[#veths + 2] = la, lb
     for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
       local link, iface = side[1], side[2]
       if iface.node.kind == "switch" then
@@ -590,6 +610,7 @@ local function build(t, p)
         net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = handles[node.name] }))
     end
   end
+  wait_up(veths)
   tick(true)
   for _, h in pairs(handles) do h:close() end
 end
@@ -668,6 +689,16 @@ function Topo:stop()
   end
   if #problems > 0 then fail("stop %s: %s", self.name, table.concat(problems, "; ")) end
   return true
+end
+
+--- t:namespaces() lists the namespaces the topology made (or, attached,
+--- recorded): {node, name, path, dev, ino}; node is nil for the switches'.
+function Topo:namespaces()
+  local out = {}
+  for i, e in ipairs((self._objects or {}).netns or {}) do
+    out[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino }
+  end
+  return out
 end
 
 --- topo.attach(name) returns a topology another run started and kept (or

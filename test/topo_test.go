@@ -148,14 +148,23 @@ while true do end
 func TestTopoInterruptedBuildLeavesNothing(t *testing.T) {
 	harness.NoLeaks(t)
 	script := topoScript(t, "fifty.lua", fiftyNodes)
-	// how long a whole build takes here, so the signals land inside it
+	// how long it takes here until the topology is up, so that the signals
+	// land inside the build
 	start := time.Now()
-	harness.MustRun(t, script, "intr", "exit")
+	l := startNslua(t, script, "intr")
+	if line := l.readLine(t); line != "up" {
+		t.Fatalf("want up, got %q", line)
+	}
 	full := time.Since(start)
+	l.cmd.Process.Signal(syscall.SIGTERM)
+	if code := l.wait(t); code != 143 {
+		t.Fatalf("SIGTERM after start: exit %d; stderr:\n%s", code, l.stderr)
+	}
 	if left := netnsWithPrefix(t, "intr"); len(left) > 0 {
-		t.Fatalf("a completed run left %v", left)
+		t.Fatalf("SIGTERM after start left %v", left)
 	}
 	rng := rand.New(rand.NewSource(20261129))
+	midBuild := 0
 	for i := 0; i < 20; i++ {
 		sig, want := syscall.SIGINT, 130
 		if i%2 == 1 {
@@ -169,12 +178,19 @@ func TestTopoInterruptedBuildLeavesNothing(t *testing.T) {
 		if code != want {
 			t.Fatalf("run %d (%v after %v): exit %d, want %d; stderr:\n%s", i, sig, delay, code, want, l.stderr)
 		}
+		if out, _ := io.ReadAll(l.out); !strings.Contains(string(out), "up") {
+			midBuild++
+		}
 		if left := netnsWithPrefix(t, "intr"); len(left) > 0 {
 			t.Fatalf("run %d (%v after %v): left %v; stderr:\n%s", i, sig, delay, left, l.stderr)
 		}
 		if _, err := os.Stat(stateFile("intr")); err == nil {
 			t.Fatalf("run %d (%v after %v): the state file is still there", i, sig, delay)
 		}
+	}
+	t.Logf("%d of 20 runs were interrupted before the topology was up (build took %v)", midBuild, full)
+	if midBuild < 10 {
+		t.Fatalf("only %d of 20 interrupts landed before the topology was up: the test did not test the build", midBuild)
 	}
 }
 
