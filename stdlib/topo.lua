@@ -42,19 +42,22 @@ local function is_topo(v) return getmetatable(v) == Topo end
 ---------------------------------------------------------------- description
 
 
---- topo.new{name=, subnet=, routing=} starts an empty description. Nothing
---- exists in the kernel until t:start(). If a topology of that name was left
+--- topo.new{name=, subnet=, routing=, ipv6=} starts an empty description.
+--- Nothing exists in the kernel until t:start(). ipv6 = true keeps the
+--- kernel's IPv6 (link-local addresses and their multicast chatter) on the
+--- topology's interfaces; by default it is off, as topo addresses and routes
+--- IPv4 only (and a big LAN builds several times faster without it). If a topology of that name was left
 --- behind by a script killed with SIGKILL, its leftovers are removed now.
 function M.new(opts)
-  if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=}, got %s", type(opts)) end
-  plan.check_keys(opts, { name = true, subnet = true, routing = true }, "new")
-  local d = plan.normalize({ name = opts.name, subnet = opts.subnet, routing = opts.routing })
+  if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=, ipv6=}, got %s", type(opts)) end
+  plan.check_keys(opts, { name = true, subnet = true, routing = true, ipv6 = true }, "new")
+  local d = plan.normalize({ name = opts.name, subnet = opts.subnet, routing = opts.routing, ipv6 = opts.ipv6 })
   M._reap_orphan(d.name)
   return M._empty(d)
 end
 
 function M._empty(d)
-  return setmetatable({ name = d.name, _desc = { name = d.name, subnet = d.subnet, routing = d.routing, nodes = {}, links = {} },
+  return setmetatable({ name = d.name, _desc = { name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6, nodes = {}, links = {} },
     _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} }, Topo)
 end
 
@@ -401,26 +404,32 @@ local function read_state(name)
   return st, path
 end
 
+-- write_state replaces the state file atomically. The description part is
+-- encoded once per topology: it does not change while it runs.
 local function write_state(t)
   local json = need("json")
   local dir = M.state_dir()
   local ok, err = need("fs").mkdir(dir, { parents = true, mode = 448 }) -- 0700
   if not ok then fail("%s: %s", t.name, err) end
-  local netns, links = {}, {}
+  if not t._desc_json then
+    local d = t:describe()
+    d.nodes, d.links = json.array(d.nodes), json.array(d.links)
+    t._desc_json = json.encode(d)
+  end
+  local netns = {}
   for i, e in ipairs(t._objects.netns) do
     netns[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino, pending = e.pending }
   end
+  local links = {}
   for i, e in ipairs(t._objects.links) do links[i] = { ns = e.ns, name = e.name, index = e.index } end
-  local st = {
-    version = 1, name = t.name, owner = t._owner, kept = t._kept or false, status = t._state,
-    description = t:describe(), netns = json.array(netns), links = json.array(links),
-  }
-  st.description.nodes, st.description.links = json.array(st.description.nodes), json.array(st.description.links)
+  local head = json.encode({ version = 1, name = t.name, owner = t._owner, kept = t._kept or false, status = t._state })
+  local text = head:sub(1, -2) .. ',"description":' .. t._desc_json .. ',"netns":' .. json.encode(json.array(netns)) ..
+      ',"links":' .. json.encode(json.array(links)) .. "}\n"
   local path = state_path(t.name)
   local tmp = path .. ".tmp"
   local f, ferr = io.open(tmp, "w")
   if not f then fail("%s: cannot write its state file: %s", t.name, ferr) end
-  f:write(json.encode(st, { indent = 1 }), "\n")
+  f:write(text)
   f:close()
   local rok, rerr = os.rename(tmp, path)
   if not rok then fail("%s: cannot write its state file: %s", t.name, rerr) end
@@ -543,20 +552,27 @@ end
 local function build(t, p)
   local ns, net = need("ns"), need("net")
   local objs = t._objects
-  local handles, batch = {}, 0
+  local handles, batch, next_write = {}, 0, 8
   local function make_ns(name, node)
     local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name, pending = true }
     objs.netns[#objs.netns + 1] = e
     local h = assert(ns.create("net", { name = name }))
     e.path, e.dev, e.ino, e.pending = h.path, h.dev, h.id, nil
+    -- record progress for a SIGKILL mid-build: after 8, 16, 32, ... namespaces
     batch = batch + 1
-    if batch >= 32 then batch = 0; write_state(t) end
+    if batch == next_write then next_write = next_write * 2; write_state(t) end
+    if not p.ipv6 then
+      -- before any interface exists: "default" is what new ones start with
+      assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1", { ns = h }))
+    end
     return h
   end
-  local function record(l, nsname)
-    objs.links[#objs.links + 1] = { ns = nsname, name = l.name, index = l.index }
+  -- link identities: names are known (reading l.name would ask the kernel)
+  local function record(l, nsname, name)
+    objs.links[#objs.links + 1] = { ns = nsname, name = name, index = l.index }
     return l
   end
+  local bridges = {}
   local function try(what, ok, err, ...)
     if not ok then fail("%s: %s", what, tostring(err)) end
     return ok, err, ...
@@ -567,7 +583,8 @@ local function build(t, p)
     handles[""] = make_ns(p.switch_ns, nil)
     for _, node in ipairs(p.nodes) do
       if node.kind == "switch" then
-        local br = record(try("switch " .. node.name, net.bridge(node.bridge, { ns = handles[""] })), p.switch_ns)
+        local br = record(try("switch " .. node.name, net.bridge(node.bridge, { ns = handles[""] })), p.switch_ns, node.bridge)
+        bridges[node.name] = br
         try("switch " .. node.name, br:up())
         tick()
       end
@@ -584,26 +601,32 @@ local function build(t, p)
       tick()
     end
   end
+  -- every link first, all of them up after: a bridge port that is up makes
+  -- each later port addition dearer
   for _, l in ipairs(p.links) do
     local what = "link " .. l.a .. "-" .. l.b
     local ha = handles[p.byname[l.a].kind == "switch" and "" or l.a]
     local hb = handles[p.byname[l.b].kind == "switch" and "" or l.b]
     local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
-    record(la, l.a_ns); record(lb, l.b_ns)
+    record(la, l.a_ns, l.a_iface.name); record(lb, l.b_ns, l.b_iface.name)
     veths[#veths + 1], veths[#veths + 2] = la, lb
     for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
       local link, iface = side[1], side[2]
       if iface.node.kind == "switch" then
-        try(what, link:set({ master = iface.node.bridge }))
+        try(what, link:set({ master = bridges[iface.node.name] }))
       elseif iface.cidr then
         try(what, link:addr_add(iface.cidr))
       end
       if l.rate or l.delay or l.loss then
         try(what .. ": shape", link:shape({ rate = l.rate, delay = l.delay, loss = l.loss }))
       end
-      try(what, link:up())
     end
   end
+  for _, link in ipairs(veths) do
+    local ok, err = link:up()
+    if not ok then fail("link %s: %s", tostring(link.name), tostring(err)) end
+  end
+  -- routes need their gateways on a connected, up network
   for _, node in ipairs(p.nodes) do
     for _, r in ipairs(node.routes or {}) do
       try(node.name .. ": route " .. r.dst,

@@ -10,7 +10,7 @@ M.DEFAULT_SUBNET = "10.0.0.0/16"
 M.KINDS = { host = true, switch = true, router = true }
 M.ROUTING = { static = true, none = true }
 
-local TOP_KEYS = { name = true, subnet = true, routing = true, nodes = true, links = true }
+local TOP_KEYS = { name = true, subnet = true, routing = true, ipv6 = true, nodes = true, links = true }
 local NODE_KEYS = { name = true, kind = true, ip = true }
 M.LINK_KEYS = { a = true, b = true, rate = true, delay = true, loss = true, mtu = true, a_ip = true, b_ip = true }
 
@@ -139,7 +139,9 @@ end
 function M.normalize(d)
   if type(d) ~= "table" then fail("description must be a table, got %s", type(d)) end
   M.check_keys(d, TOP_KEYS, "description")
-  local out = { name = d.name, subnet = d.subnet or M.DEFAULT_SUBNET, routing = d.routing or "static", nodes = {}, links = {} }
+  local out = { name = d.name, subnet = d.subnet or M.DEFAULT_SUBNET, routing = d.routing or "static", ipv6 = d.ipv6 or false,
+    nodes = {}, links = {} }
+  if type(out.ipv6) ~= "boolean" then fail("ipv6 must be a boolean, got %s", type(out.ipv6)) end
   M.check_name(out.name, "topology name")
   if type(out.subnet) ~= "string" or not M.parse_subnet(out.subnet) then
     local _, why = M.parse_subnet(out.subnet)
@@ -630,7 +632,7 @@ end
 -- before anything exists.
 function M.compile(d)
   local p = {
-    name = d.name, subnet = d.subnet, routing = d.routing,
+    name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6,
     nodes = {}, byname = {}, links = {}, segments = {},
   }
   for _, n in ipairs(d.nodes) do
@@ -648,7 +650,7 @@ end
 -- describe is the full description of a compiled plan: the form load reads,
 -- with every address written out, so that loading it gives the same plan.
 function M.describe(p)
-  local d = { name = p.name, subnet = p.subnet, routing = p.routing, nodes = {}, links = {} }
+  local d = { name = p.name, subnet = p.subnet, routing = p.routing, ipv6 = p.ipv6, nodes = {}, links = {} }
   for i, node in ipairs(p.nodes) do
     d.nodes[i] = { name = node.name, kind = node.kind, ip = node.ip }
   end
