@@ -515,15 +515,17 @@ local function hook_exit()
   end)
 end
 
+-- progress shows how far a big build is (more than 50 nodes) on stderr, when
+-- stderr is a terminal: tick() after each node, tick(true) at the end.
 local function progress(t, total)
   if total <= 50 or not need("fs").isatty("stderr") then return function() end end
   local done, last = 0, -1
   return function(finished)
-    done = done + 1
+    if not finished then done = done + 1 end
     local pct = math.floor(100 * done / total)
     if pct ~= last or finished then
       last = pct
-      io.stderr:write(string.format("\rtopo %s: %d/%d nodes", t.name, done, total), finished and "\n" or "")
+      io.stderr:write(string.format("\rtopo %s: %d/%d nodes%s", t.name, done, total, finished and ", up\n" or ""))
     end
   end
 end

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"github.com/nslua/nslua/test/harness"
 )
 
@@ -501,5 +503,43 @@ io.read("*l")
 	l.in.Close()
 	if code := l.wait(t); code != 0 {
 		t.Fatalf("exit %d\n%s", code, l.stderr)
+	}
+}
+
+// TestTopoProgressOnlyOnATerminal builds 60 nodes twice: with stderr a
+// terminal it shows progress there; with stderr a pipe it writes nothing.
+func TestTopoProgressOnlyOnATerminal(t *testing.T) {
+	harness.NoLeaks(t)
+	script := topoScript(t, "sixty.lua", `
+local topo = require "topo"
+local t = topo.new { name = "prog" }
+local s = t:switch("s")
+for i = 1, 59 do t:link(t:host("h" .. i), s) end
+t:start()
+t:stop()
+`)
+	r := harness.MustRun(t, script)
+	if r.Stderr != "" {
+		t.Fatalf("stderr is a pipe, yet topo wrote to it: %q", r.Stderr)
+	}
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ptmx.Close()
+	cmd := exec.Command(harness.Bin(), script)
+	cmd.Stderr = tty
+	var out strings.Builder
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	tty.Close()
+	got, _ := io.ReadAll(ptmx) // EIO once the child closed the terminal
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v: %s", err, got)
+	}
+	if !strings.Contains(string(got), "topo prog: 60/60 nodes, up") {
+		t.Fatalf("no progress on the terminal: %q", got)
 	}
 }
