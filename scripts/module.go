@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"io/fs"
+	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -35,7 +36,7 @@ var Module = engine.Module{
 			"read": func(L *lua.LState) int {
 				name := vm.CheckString(L, 1)
 				vm.NoMoreArgs(L, 1)
-				if !fs.ValidPath(name) || name == "." {
+				if !fs.ValidPath(name) || name == "." || strings.IndexByte(name, 0) >= 0 {
 					vm.ArgError(L, 1, "invalid recipe file name %s", engine.Quote(name))
 				}
 				data, err := FS.ReadFile(name)
