@@ -210,3 +210,30 @@ function test_node_run_checks_its_arguments(t)
   t:eq(a:run("echo $((1+2))").stdout, "3\n")
   t:fails(function() a:ping("nobody") end, "neither an address nor a node")
 end
+
+function test_bad_input_builds_nothing(t)
+  need_root(t)
+  local cases = {
+    function(tp) tp:host("a", { ip = "10.0.0.5" }); tp:host("b", { ip = "10.0.0.5" }); tp:link("a", "b") end,
+    function(tp) tp:host("a", { ip = "192.168.1.1" }); tp:host("b"); tp:link("a", "b") end,
+    function(tp)
+      local s = tp:switch("s")
+      for i = 1, 1024 do tp:link(tp:host("h" .. i), s) end
+    end,
+    function(tp)
+      for i = 1, 3 do tp:switch("s" .. i) end
+      tp:link("s1", "s2"); tp:link("s2", "s3"); tp:link("s3", "s1")
+    end,
+  }
+  for i, build in ipairs(cases) do
+    local tp = topo.new { name = "bad", subnet = "10.0.0.0/16" }
+    build(tp)
+    t:fails(function() tp:start() end, "topo: ")
+    t:eq(netns_with("bad"), {}, "case " .. i)
+    t:eq(io.open(topo.state_dir() .. "/bad.json"), nil, "case " .. i)
+  end
+  local tiny = topo.new { name = "bad", subnet = "10.0.0.0/24" }
+  tiny:link(tiny:host("a"), tiny:switch("s1")); tiny:link(tiny:host("b"), tiny:switch("s2"))
+  t:fails(function() tiny:start() end, "too small")
+  t:eq(netns_with("bad"), {})
+end
