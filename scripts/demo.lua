@@ -13,10 +13,11 @@ t:link(r1, s1); t:link(r2, s2)
 for i = 1, 4 do t:link(t:host("h" .. i), i <= 2 and s1 or s2) end
 t:start()
 
-print("nodes (each host and router is a netns: try `ip netns` while this runs)")
+print(string.format("lab %q is up: %d nodes, %d links; each host and router is a netns (ip netns)",
+  t.name, #t:nodes(), #t:links()))
 for _, n in ipairs(t:nodes()) do
   for _, i in ipairs(n:ifaces()) do
-    print(string.format("  %-3s %-6s %-8s %-14s -> %s", n.name, n.kind, i.name, i.ip or "(port)", i.peer))
+    if i.ip then print(string.format("  %-3s %-6s %-8s %-14s -> %s", n.name, n.kind, i.name, i.ip, i.peer)) end
   end
 end
 print("routes of r1 (computed, shortest paths):")
@@ -29,8 +30,8 @@ assert(res.ok, "the demo lab is not fully reachable")
 local p = t:node("h1"):run { "ping", "-c", "1", "-W", "2", t:node("h4").ip }
 assert(p.code == 0, "iputils ping h1 -> h4 failed:\n" .. p.stdout .. p.stderr)
 local line = p.stdout:match("[^\n]*ttl=%d+[^\n]*")
-print("\n" .. line)
-assert(line:match("ttl=62"), "expected ttl=62 (64 minus two routers)")
-print("\nGraphviz (t:dot() | dot -Tsvg):")
-io.write(t:dot())
+assert(line:match("ttl=62"), "expected ttl=62 (64 minus two routers): " .. line)
+print("iputils ping h1 -> h4: " .. line:match("ttl=%d+") .. " (64 minus the two routers crossed), "
+  .. line:match("time=[%d.]+ ms"))
+if arg[1] == "dot" then io.write("\n", t:dot()) else print("(nslua -r demo dot prints the lab as a Graphviz graph)") end
 t:stop()
