@@ -389,17 +389,52 @@ function M.state_dir()
 end
 
 local function state_path(name) return M.state_dir() .. "/" .. name .. ".json" end
+-- the build log: one line per namespace, appended before it is pinned
+local function log_path(name) return M.state_dir() .. "/" .. name .. ".log" end
 
+local function remove_state(name)
+  os.remove(state_path(name))
+  os.remove(log_path(name))
+end
+
+-- read_state reads a topology's state file, with the namespaces its build
+-- log holds beyond it (all of them, when the build was killed).
 local function read_state(name)
   local path = state_path(name)
   local f = io.open(path, "r")
   if not f then return nil end
   local text = f:read("*a")
   f:close()
-  local ok, st = pcall(need("json").decode, text)
+  local json = need("json")
+  local ok, st = pcall(json.decode, text)
   if not ok or type(st) ~= "table" or type(st.netns) ~= "table" then
     fail("state file %s is damaged (%s); remove it once you have checked `ip netns` by hand", path,
       ok and "not a topology state" or tostring(st))
+  end
+  local log = io.open(log_path(name), "r")
+  if log then
+    local seen, known = {}, {}
+    for _, e in ipairs(st.netns) do
+      seen[tostring(e.path) .. "@" .. tostring(e.ino)] = true
+      known[tostring(e.path)] = true
+    end
+    local pending = {}
+    for line in log:lines() do
+      local lok, e = pcall(json.decode, line)
+      -- a line cut short by a kill was never followed by its pin
+      if lok and type(e) == "table" and type(e.path) == "string" then
+        if e.pending then
+          pending[#pending + 1] = e
+        elseif not seen[e.path .. "@" .. tostring(e.ino)] then
+          st.netns[#st.netns + 1] = e
+          known[e.path] = true
+        end
+      end
+    end
+    log:close()
+    for _, e in ipairs(pending) do
+      if not known[e.path] then st.netns[#st.netns + 1] = e end
+    end
   end
   return st, path
 end
@@ -451,16 +486,18 @@ local function owner_alive(owner)
 end
 
 -- remove_netns unpins one recorded netns after checking it is still the one
--- recorded (device and inode). A pending entry is one whose creation was
--- interrupted in this very process: its name was free just before, so a pin
--- there is ours. Returns a problem to report, or nil.
+-- recorded (device and inode). A pending entry is a named create that did
+-- not return: in the process that asked for it (trust_pending), its name was
+-- free just before, so a pin there is ours; found later in a state file, it
+-- is reported and left alone. Returns a problem to report, or nil.
 local function remove_netns(e, trust_pending)
   local ns = need("ns")
   if e.pending and not trust_pending then
-    return string.format("%s: left alone (its creation was interrupted before its identity was recorded)", e.path)
+    if not io.open(e.path, "r") then return nil end
+    return string.format("%s: left alone (nslua was killed while creating it, before its identity was recorded)", e.path)
   end
   local h = ns.open(e.path)
-  if not h then return nil end -- already gone
+  if not h then return nil end -- already gone, or never pinned
   local same = e.pending or (h.dev == e.dev and h.id == e.ino)
   h:close()
   if not same then
@@ -481,6 +518,21 @@ local function teardown(netns, trust_pending)
   return problems
 end
 
+-- netns_dir_ready reports whether /run/netns is a shared mount point, as
+-- iproute2 (and ns.create{name=}) leave it: only then do pins made there
+-- show in every mount namespace, and survive a later `ip netns add`.
+local function netns_dir_ready()
+  local f = io.open("/proc/thread-self/mountinfo", "r")
+  if not f then return false end
+  local ready = false
+  for line in f:lines() do
+    local mp, rest = line:match("^%S+ %S+ %S+ %S+ (%S+) %S+(.-) %- ")
+    if mp == M.NETNS_DIR then ready = rest:find("shared:%d") ~= nil end
+  end
+  f:close()
+  return ready
+end
+
 -- _reap_orphan removes what a topology of this name left behind when its
 -- owner died without cleaning up (SIGKILL), and raises if the name is in use.
 function M._reap_orphan(name)
@@ -493,7 +545,7 @@ function M._reap_orphan(name)
     fail("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s", name, name, name)
   end
   local problems = teardown(st.netns, false)
-  os.remove(path)
+  remove_state(name)
   for _, p in ipairs(problems) do io.stderr:write("topo ", name, ": ", p, "\n") end
   return true
 end
@@ -554,15 +606,39 @@ end
 local function build(t, p)
   local ns, net = need("ns"), need("net")
   local objs = t._objects
-  local handles, batch, next_write = {}, 0, 8
+  local handles = {}
+  local json = need("json")
+  local log = io.open(log_path(t.name), "w")
+  if not log then fail("cannot write %s", log_path(t.name)) end
+  t._log = log
+  local function note(e)
+    log:write(json.encode(e), "\n")
+    log:flush()
+  end
+  local dir_ready = netns_dir_ready()
+  -- make_ns creates a namespace, records its identity (in memory and in the
+  -- build log, which survives SIGKILL) and only then names it: whatever
+  -- point a kill or an interrupt comes at, every pin is on record. Until
+  -- /run/netns is prepared as iproute2 does it, the first one is created
+  -- named (ns.create prepares the directory) and recorded as pending first.
   local function make_ns(name, node)
-    local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name, pending = true }
-    objs.netns[#objs.netns + 1] = e
-    local h = assert(ns.create("net", { name = name }))
-    e.path, e.dev, e.ino, e.pending = h.path, h.dev, h.id, nil
-    -- record progress for a SIGKILL mid-build: after 8, 16, 32, ... namespaces
-    batch = batch + 1
-    if batch == next_write then next_write = next_write * 2; write_state(t) end
+    local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name }
+    local h
+    if dir_ready then
+      h = assert(ns.create("net"))
+      e.dev, e.ino = h.dev, h.id
+      objs.netns[#objs.netns + 1] = e
+      note(e)
+      assert(h:pin(e.path, { keep = true }))
+    else
+      e.pending = true
+      objs.netns[#objs.netns + 1] = e
+      note(e)
+      h = assert(ns.create("net", { name = name }))
+      e.dev, e.ino, e.pending = h.dev, h.id, nil
+      note(e)
+      dir_ready = netns_dir_ready()
+    end
     if not p.ipv6 then
       -- before any interface exists: "default" is what new ones start with
       assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1", { ns = h }))
@@ -670,6 +746,8 @@ function Topo:start()
   end
   self._state = "running"
   write_state(self)
+  if self._log then self._log:close(); self._log = nil end
+  os.remove(log_path(self.name))
   return self
 end
 
@@ -706,8 +784,9 @@ function Topo:stop()
   if not is_topo(self) then fail("stop: call it as t:stop()") end
   if self._state == "new" or self._state == "stopped" then return true end
   stop_procs(self)
+  if self._log then self._log:close(); self._log = nil end
   local problems = teardown(self._objects.netns, not self._attached)
-  os.remove(state_path(self.name))
+  remove_state(self.name)
   self._state = "stopped"
   for i = #live, 1, -1 do
     if live[i] == self then table.remove(live, i) end

@@ -245,9 +245,25 @@ func TestTopoSIGKILLThenNewCleansUp(t *testing.T) {
 		}
 	}
 	// the next run of the same name cleans up and builds
+	start := time.Now()
 	harness.MustRun(t, script, "kill", "exit")
+	full := time.Since(start)
 	if left := netnsWithPrefix(t, "kill"); len(left) > 0 {
 		t.Fatalf("after the second run: %v", left)
+	}
+	// SIGKILL in the middle of the build: every namespace made so far is in
+	// the build log before it is pinned, so the next run removes them all
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < 6; i++ {
+		delay := time.Duration(rng.Int63n(int64(full)))
+		l := startNslua(t, script, "kill")
+		time.Sleep(delay) // a random point of the build, not synchronisation
+		l.cmd.Process.Signal(syscall.SIGKILL)
+		l.wait(t)
+		r := harness.MustRun(t, script, "kill", "exit")
+		if left := netnsWithPrefix(t, "kill"); len(left) > 0 {
+			t.Fatalf("kill %d after %v: the next run left %v\n%s", i, delay, left, r.Stderr)
+		}
 	}
 }
 
