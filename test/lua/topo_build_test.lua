@@ -237,3 +237,24 @@ function test_bad_input_builds_nothing(t)
   t:fails(function() tiny:start() end, "too small")
   t:eq(netns_with("bad"), {})
 end
+
+function test_stop_leaves_no_descriptor_on_its_namespaces(t)
+  need_root(t)
+  local tp = topo.new { name = "fd" }
+  local s = tp:switch("s")
+  tp:link(tp:host("a"), s); tp:link(tp:host("b"), tp:router("r")); tp:link("r", s)
+  tp:start()
+  t:eq(tp:node("a"):ping("b").received, 1) -- net has sockets in them now
+  local ids = {}
+  for _, e in ipairs(tp:namespaces()) do ids[#ids + 1] = string.format("%d %d", e.dev, e.ino) end
+  t:eq(#ids, 4)
+  tp:stop()
+  -- what stat sees behind nslua's descriptors: none is one of them, so
+  -- nothing of nslua's keeps them from the kernel's teardown
+  local r = require("proc").run { "sh", "-c", "stat -L -c '%d %i' /proc/" .. require("proc").self() .. "/fd/* 2>/dev/null" }
+  t:ok(r.stdout:find("\n"), r.stdout)
+  for _, e in ipairs(ids) do
+    t:ok(not r.stdout:find("\n" .. e .. "\n", 1, true) and r.stdout:sub(1, #e + 1) ~= e .. "\n",
+      "an fd still holds the namespace " .. e)
+  end
+end
