@@ -7,8 +7,10 @@ import (
 	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/inspect"
 	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
+	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/scripts"
 )
@@ -21,6 +23,7 @@ var modules = []engine.Module{
 	host.Module(version),
 	inspect.Module,
 	json.Module,
+	net.Module,
 	ns.Module,
 	procModule,
 }
@@ -29,8 +32,12 @@ var modules = []engine.Module{
 // spawning (bindings/spawn).
 var procModule = engine.Module{
 	Name: "proc",
-	Doc:  "processes: list, info, tree, find, kill (ps, pstree, pgrep, kill)",
+	Doc:  "processes: list, info, tree, find, kill, spawn, run (ps, pstree, pgrep, kill, unshare)",
 	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
-		return vm.Funcs(proc.Functions(vm))
+		fns := proc.Functions(vm)
+		for name, f := range spawn.Functions(vm) {
+			fns[name] = f
+		}
+		return vm.Funcs(fns)
 	},
 }
