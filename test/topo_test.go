@@ -30,8 +30,8 @@ func topoScript(t *testing.T, name, src string) string {
 	return path
 }
 
-// liveNslua is an nslua run the test talks to while it runs.
-type liveNslua struct {
+// topoProc is an nslua run the test talks to while it runs.
+type topoProc struct {
 	cmd    *exec.Cmd
 	out    *bufio.Reader
 	in     io.WriteCloser
@@ -39,7 +39,7 @@ type liveNslua struct {
 	done   chan error
 }
 
-func startNslua(t *testing.T, args ...string) *liveNslua {
+func startTopo(t *testing.T, args ...string) *topoProc {
 	t.Helper()
 	cmd := exec.Command(harness.Bin(), args...)
 	cmd.Dir = harness.Root()
@@ -51,7 +51,7 @@ func startNslua(t *testing.T, args ...string) *liveNslua {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l := &liveNslua{cmd: cmd, out: bufio.NewReader(out), in: in, stderr: &strings.Builder{}, done: make(chan error, 1)}
+	l := &topoProc{cmd: cmd, out: bufio.NewReader(out), in: in, stderr: &strings.Builder{}, done: make(chan error, 1)}
 	cmd.Stderr = l.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -67,7 +67,7 @@ func startNslua(t *testing.T, args ...string) *liveNslua {
 }
 
 // readLine returns the next line of the script's stdout (without the newline).
-func (l *liveNslua) readLine(t *testing.T) string {
+func (l *topoProc) readLine(t *testing.T) string {
 	t.Helper()
 	type res struct {
 		s   string
@@ -91,7 +91,7 @@ func (l *liveNslua) readLine(t *testing.T) string {
 }
 
 // wait waits for the run to end and returns its exit code (128+n on signal n).
-func (l *liveNslua) wait(t *testing.T) int {
+func (l *topoProc) wait(t *testing.T) int {
 	t.Helper()
 	select {
 	case <-l.done:
@@ -153,7 +153,7 @@ func TestTopoInterruptedBuildLeavesNothing(t *testing.T) {
 	// how long it takes here until the topology is up, so that the signals
 	// land inside the build
 	start := time.Now()
-	l := startNslua(t, script, "intr")
+	l := startTopo(t, script, "intr")
 	if line := l.readLine(t); line != "up" {
 		t.Fatalf("want up, got %q", line)
 	}
@@ -173,7 +173,7 @@ func TestTopoInterruptedBuildLeavesNothing(t *testing.T) {
 			sig, want = syscall.SIGTERM, 143
 		}
 		delay := time.Duration(rng.Int63n(int64(full)))
-		l := startNslua(t, script, "intr")
+		l := startTopo(t, script, "intr")
 		time.Sleep(delay) // a random point of the build, not synchronisation
 		l.cmd.Process.Signal(sig)
 		code := l.wait(t)
@@ -202,7 +202,7 @@ func TestTopoInterruptedBuildLeavesNothing(t *testing.T) {
 func TestTopoSIGKILLThenNewCleansUp(t *testing.T) {
 	harness.NoLeaks(t)
 	script := topoScript(t, "fifty.lua", fiftyNodes)
-	l := startNslua(t, script, "kill")
+	l := startTopo(t, script, "kill")
 	if line := l.readLine(t); line != "up" {
 		t.Fatalf("want up, got %q", line)
 	}
@@ -256,7 +256,7 @@ func TestTopoSIGKILLThenNewCleansUp(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	for i := 0; i < 6; i++ {
 		delay := time.Duration(rng.Int63n(int64(full)))
-		l := startNslua(t, script, "kill")
+		l := startTopo(t, script, "kill")
 		time.Sleep(delay) // a random point of the build, not synchronisation
 		l.cmd.Process.Signal(syscall.SIGKILL)
 		l.wait(t)
@@ -281,7 +281,7 @@ print("up")
 io.stdout:flush()
 while true do end
 `)
-	l := startNslua(t, script)
+	l := startTopo(t, script)
 	l.readLine(t)
 	l.cmd.Process.Signal(syscall.SIGKILL)
 	l.wait(t)
@@ -379,7 +379,7 @@ type pingPair struct {
 // ping's beside them.
 func ringPings(t *testing.T, k int, routing string) (pairs []pingPair, iputils []bool) {
 	script := topoScript(t, "ring.lua", ringScript)
-	l := startNslua(t, script, fmt.Sprint(k), routing)
+	l := startTopo(t, script, fmt.Sprint(k), routing)
 	line := l.readLine(t)
 	if err := json.Unmarshal([]byte(line), &pairs); err != nil {
 		t.Fatalf("%v: %q", err, line)
@@ -436,7 +436,7 @@ print(json.encode(out))
 io.stdout:flush()
 io.read("*l")
 `)
-	l := startNslua(t, script)
+	l := startTopo(t, script)
 	var nodes []struct {
 		Netns  string `json:"netns"`
 		Ifaces []struct {
