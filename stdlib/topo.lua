@@ -39,15 +39,20 @@ local Link = {}
 
 local function is_topo(v) return getmetatable(v) == Topo end
 
----------------------------------------------------------------- description
+local LINK_OPTS = {}
+for k in pairs(plan.LINK_KEYS) do
+  if k ~= "a" and k ~= "b" then LINK_OPTS[k] = true end
+end
 
+---------------------------------------------------------------- description
 
 --- topo.new{name=, subnet=, routing=, ipv6=} starts an empty description.
 --- Nothing exists in the kernel until t:start(). ipv6 = true keeps the
 --- kernel's IPv6 (link-local addresses and their multicast chatter) on the
 --- topology's interfaces; by default it is off, as topo addresses and routes
---- IPv4 only (and a big LAN builds several times faster without it). If a topology of that name was left
---- behind by a script killed with SIGKILL, its leftovers are removed now.
+--- IPv4 only (and a big LAN builds faster without it). If a topology of that
+--- name was left behind by a script killed with SIGKILL, its leftovers are
+--- removed now.
 function M.new(opts)
   if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=, ipv6=}, got %s", type(opts)) end
   plan.check_keys(opts, { name = true, subnet = true, routing = true, ipv6 = true }, "new")
@@ -56,9 +61,11 @@ function M.new(opts)
   return M._empty(d)
 end
 
+-- _empty is a topology object for a checked description's header.
 function M._empty(d)
-  return setmetatable({ name = d.name, _desc = { name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6, nodes = {}, links = {} },
-    _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} }, Topo)
+  local desc = { name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6, nodes = {}, links = {} }
+  return setmetatable({ name = d.name, _desc = desc, _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} },
+    Topo)
 end
 
 function Topo:__tostring()
@@ -108,9 +115,7 @@ function Topo:link(a, b, opts)
   self:_editable("link")
   if opts ~= nil and type(opts) ~= "table" then fail("link: options must be a table, got %s", type(opts)) end
   opts = opts or {}
-  local keys = {}
-  for k in pairs(plan.LINK_KEYS) do if k ~= "a" and k ~= "b" then keys[k] = true end end
-  plan.check_keys(opts, keys, "link")
+  plan.check_keys(opts, LINK_OPTS, "link")
   a, b = node_name(self, a, "link"), node_name(self, b, "link")
   local entry = plan.check_link(a, b, opts, self._byname)
   table.insert(self._desc.links, entry)
@@ -183,7 +188,9 @@ function M.load(src, opts)
     local text = f:read("*a")
     f:close()
     local ok, v = pcall(need("json").decode, text)
-    if not ok or v == nil then fail("load %s: %s", src, tostring(v)) end
+    if not ok or v == nil then
+      fail("load %s: %s", src, tostring(v):match("%((invalid JSON.*)%)$") or tostring(v))
+    end
     d = v
   elseif type(src) ~= "table" then
     fail("load: expected a path or a description table, got %s", type(src))
