@@ -646,11 +646,21 @@ local function build(t, p)
       note(e)
       dir_ready = netns_dir_ready()
     end
-    if not p.ipv6 then
-      -- before any interface exists: "default" is what new ones start with
-      assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1", { ns = h }))
-    end
     return h
+  end
+  -- inside runs the per-namespace settings on one thread inside it: net then
+  -- opens its netlink socket for the namespace right there, and no further
+  -- thread is needed (net.sysctl with ns= would start one per call)
+  local function inside(h, what, kind)
+    local ok, err = pcall(ns.with, h, function()
+      if not p.ipv6 then
+        -- before any interface exists: "default" is what new ones start with
+        assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1"))
+      end
+      if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
+      if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
+    end)
+    if not ok then fail("%s: %s", what, tostring(err)) end
   end
   -- link identities: names are known (reading l.name would ask the kernel)
   local function record(l, nsname, name)
@@ -666,6 +676,7 @@ local function build(t, p)
   local veths = {}
   if p.switch_ns then
     handles[""] = make_ns(p.switch_ns, nil)
+    inside(handles[""], "switches", "switch")
     for _, node in ipairs(p.nodes) do
       if node.kind == "switch" then
         local br = record(try("switch " .. node.name, net.bridge(node.bridge, { ns = handles[""] })), p.switch_ns, node.bridge)
@@ -679,10 +690,7 @@ local function build(t, p)
     if node.kind ~= "switch" then
       local h = make_ns(node.netns, node.name)
       handles[node.name] = h
-      try(node.name .. ": lo", try(node.name .. ": lo", net.link("lo", { ns = h })):up())
-      if node.kind == "router" then
-        try(node.name .. ": ip_forward", net.sysctl("net.ipv4.ip_forward", "1", { ns = h }))
-      end
+      inside(h, node.name, node.kind)
       tick()
     end
   end
