@@ -13,8 +13,9 @@ import (
 // not listed run without arguments. Every recipe asserts its own outcome and
 // exits non-zero when it does not hold.
 var recipeArgs = map[string][]string{
-	"lan":  {"6"},
-	"ring": {"5"},
+	"container": {"--check"},
+	"lan":       {"6"},
+	"ring":      {"5"},
 }
 
 // TestRecipes runs every embedded recipe, the way users run them: nslua -r.
