@@ -258,3 +258,25 @@ function test_stop_leaves_no_descriptor_on_its_namespaces(t)
       "an fd still holds the namespace " .. e)
   end
 end
+
+function test_container_on_a_node(t)
+  need_root(t)
+  local ok, container = pcall(require, "container")
+  if not ok then t:skip("container module not present") end
+  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
+  local dir = os.tmpname()
+  os.remove(dir)
+  t:cleanup(function() os.execute("rm -rf '" .. dir .. "'") end)
+  local root = container.rootfs_from_host(dir)
+  local tp = topo.new { name = "ctr" }
+  local h1, h2 = tp:host("h1"), tp:host("h2")
+  tp:link(h1, h2)
+  started(t, tp)
+  -- the container's network is the node's: its address, and its peer answers
+  local c = container.new { rootfs = root, net = h1 }
+  local r = c:run { "ip", "-o", "-4", "addr", "show", "h1-eth0" }
+  t:eq(r.code, 0, r.stderr)
+  t:ok(r.stdout:find(h1:ifaces()[1].ip, 1, true), r.stdout)
+  r = c:run { "ping", "-c", "1", "-W", "2", h2.ip }
+  t:eq(r.code, 0, r.stdout .. r.stderr)
+end
