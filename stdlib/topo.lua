@@ -64,8 +64,9 @@ end
 -- _empty is a topology object for a checked description's header.
 function M._empty(d)
   local desc = { name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6, nodes = {}, links = {} }
-  return setmetatable({ name = d.name, _desc = desc, _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {} },
-    Topo)
+  return setmetatable({
+    name = d.name, _desc = desc, _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {}, _handles = {},
+  }, Topo)
 end
 
 function Topo:__tostring()
@@ -255,10 +256,13 @@ function Node:routes()
 end
 
 --- node:ns() opens a handle of the node's netns (the switches' netns for a
---- switch); close it when done.
+--- switch). It is valid while the topology runs: t:stop() closes it, so
+--- that no handle keeps a stopped topology's namespace alive.
 function Node:ns()
   self:_running("ns")
-  return assert(need("ns").open("net", self:_netns()))
+  local h = assert(need("ns").open("net", self:_netns()))
+  table.insert(self._t._handles, h)
+  return h
 end
 
 local function with_netns(self, what, opts)
@@ -799,6 +803,8 @@ function Topo:stop()
   if not is_topo(self) then fail("stop: call it as t:stop()") end
   if self._state == "new" or self._state == "stopped" then return true end
   stop_procs(self)
+  for _, h in ipairs(self._handles) do pcall(h.close, h) end
+  self._handles = {}
   if self._log then self._log:close(); self._log = nil end
   local problems = teardown(self._objects.netns, not self._attached)
   remove_state(self.name)

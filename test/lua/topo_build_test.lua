@@ -280,3 +280,15 @@ function test_container_on_a_node(t)
   r = c:run { "ping", "-c", "1", "-W", "2", h2.ip }
   t:eq(r.code, 0, r.stdout .. r.stderr)
 end
+
+function test_stop_closes_node_handles(t)
+  need_root(t)
+  local tp = topo.new { name = "hd" }
+  local a = tp:host("a")
+  tp:link(a, tp:host("b"))
+  tp:start()
+  local h = a:ns()
+  t:eq(h.id, tp:namespaces()[1].ino)
+  tp:stop()
+  t:fails(function() h:with(function() end) end, "closed")
+end
