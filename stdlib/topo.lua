@@ -611,106 +611,121 @@ local function wait_up(links)
   end
 end
 
--- build creates everything the plan describes, recording each namespace
--- before asking for it so that an interrupt between the kernel's answer and
--- the next Lua instruction leaves nothing unrecorded.
-local function build(t, p)
-  local ns, net = need("ns"), need("net")
-  local objs = t._objects
-  local handles = {}
-  local json = need("json")
+local function try(what, ok, err, ...)
+  if not ok then fail("%s: %s", what, tostring(err)) end
+  return ok, err, ...
+end
+
+-- A builder holds what one t:start() has made so far: namespace handles by
+-- node name ("" for the switches'), bridges, veth ends, the build log.
+local Builder = {}
+Builder.__index = Builder
+
+local function new_builder(t, p)
   local log = io.open(log_path(t.name), "w")
   if not log then fail("cannot write %s", log_path(t.name)) end
   t._log = log
-  local function note(e)
-    log:write(json.encode(e), "\n")
-    log:flush()
+  return setmetatable({ t = t, p = p, objs = t._objects, log = log, handles = {}, bridges = {}, veths = {},
+    dir_ready = netns_dir_ready() }, Builder)
+end
+
+function Builder:note(e)
+  self.log:write(need("json").encode(e), "\n")
+  self.log:flush()
+end
+
+-- make_ns creates a namespace, records its identity (in memory and in the
+-- build log, which survives SIGKILL) and only then names it: whatever point
+-- a kill or an interrupt comes at, every pin is on record. Until /run/netns
+-- is prepared as iproute2 does it, the first one is created named
+-- (ns.create prepares the directory) and recorded as pending first.
+function Builder:make_ns(name, node)
+  local ns = need("ns")
+  local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name }
+  local objs = self.objs
+  local h
+  if self.dir_ready then
+    h = assert(ns.create("net"))
+    e.dev, e.ino = h.dev, h.id
+    objs.netns[#objs.netns + 1] = e
+    self:note(e)
+    assert(h:pin(e.path, { keep = true }))
+  else
+    e.pending = true
+    objs.netns[#objs.netns + 1] = e
+    self:note(e)
+    h = assert(ns.create("net", { name = name }))
+    e.dev, e.ino, e.pending = h.dev, h.id, nil
+    self:note(e)
+    self.dir_ready = netns_dir_ready()
   end
-  local dir_ready = netns_dir_ready()
-  -- make_ns creates a namespace, records its identity (in memory and in the
-  -- build log, which survives SIGKILL) and only then names it: whatever
-  -- point a kill or an interrupt comes at, every pin is on record. Until
-  -- /run/netns is prepared as iproute2 does it, the first one is created
-  -- named (ns.create prepares the directory) and recorded as pending first.
-  local function make_ns(name, node)
-    local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name }
-    local h
-    if dir_ready then
-      h = assert(ns.create("net"))
-      e.dev, e.ino = h.dev, h.id
-      objs.netns[#objs.netns + 1] = e
-      note(e)
-      assert(h:pin(e.path, { keep = true }))
-    else
-      e.pending = true
-      objs.netns[#objs.netns + 1] = e
-      note(e)
-      h = assert(ns.create("net", { name = name }))
-      e.dev, e.ino, e.pending = h.dev, h.id, nil
-      note(e)
-      dir_ready = netns_dir_ready()
+  self.handles[node or ""] = h
+  table.insert(self.t._handles, h) -- closed by t:stop() if the build fails
+  return h
+end
+
+-- inside runs the per-namespace settings on one thread inside it: net then
+-- opens its netlink socket for the namespace right there, and no further
+-- thread is needed (net.sysctl with ns= would start one per call).
+function Builder:inside(h, what, kind)
+  local net, ipv6 = need("net"), self.p.ipv6
+  local ok, err = pcall(need("ns").with, h, function()
+    if not ipv6 then
+      -- before any interface exists: "default" is what new ones start with
+      assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1"))
     end
-    return h
-  end
-  -- inside runs the per-namespace settings on one thread inside it: net then
-  -- opens its netlink socket for the namespace right there, and no further
-  -- thread is needed (net.sysctl with ns= would start one per call)
-  local function inside(h, what, kind)
-    local ok, err = pcall(ns.with, h, function()
-      if not p.ipv6 then
-        -- before any interface exists: "default" is what new ones start with
-        assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1"))
-      end
-      if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
-      if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
-    end)
-    if not ok then fail("%s: %s", what, tostring(err)) end
-  end
-  -- link identities: names are known (reading l.name would ask the kernel)
-  local function record(l, nsname, name)
-    objs.links[#objs.links + 1] = { ns = nsname, name = name, index = l.index }
-    return l
-  end
-  local bridges = {}
-  local function try(what, ok, err, ...)
-    if not ok then fail("%s: %s", what, tostring(err)) end
-    return ok, err, ...
-  end
-  local tick = progress(t, #p.nodes)
-  local veths = {}
+    if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
+    if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
+  end)
+  if not ok then fail("%s: %s", what, tostring(err)) end
+end
+
+-- record keeps a link's identity; its name is known (reading l.name would
+-- ask the kernel).
+function Builder:record(l, nsname, name)
+  self.objs.links[#self.objs.links + 1] = { ns = nsname, name = name, index = l.index }
+  return l
+end
+
+function Builder:nodes(tick)
+  local net, p = need("net"), self.p
   if p.switch_ns then
-    handles[""] = make_ns(p.switch_ns, nil)
-    inside(handles[""], "switches", "switch")
+    local h = self:make_ns(p.switch_ns, nil)
+    self:inside(h, "switches", "switch")
     for _, node in ipairs(p.nodes) do
       if node.kind == "switch" then
-        local br = record(try("switch " .. node.name, net.bridge(node.bridge, { ns = handles[""] })), p.switch_ns, node.bridge)
-        bridges[node.name] = br
-        try("switch " .. node.name, br:up())
+        local what = "switch " .. node.name
+        local br = self:record(try(what, net.bridge(node.bridge, { ns = h })), p.switch_ns, node.bridge)
+        self.bridges[node.name] = br
+        try(what, br:up())
         tick()
       end
     end
   end
   for _, node in ipairs(p.nodes) do
     if node.kind ~= "switch" then
-      local h = make_ns(node.netns, node.name)
-      handles[node.name] = h
-      inside(h, node.name, node.kind)
+      self:inside(self:make_ns(node.netns, node.name), node.name, node.kind)
       tick()
     end
   end
-  -- every link first, all of them up after: a bridge port that is up makes
-  -- each later port addition dearer
+end
+
+-- links creates every link first and brings them all up after: a bridge
+-- port that is up makes each later port addition dearer.
+function Builder:links()
+  local net, p = need("net"), self.p
   for _, l in ipairs(p.links) do
     local what = "link " .. l.a .. "-" .. l.b
-    local ha = handles[p.byname[l.a].kind == "switch" and "" or l.a]
-    local hb = handles[p.byname[l.b].kind == "switch" and "" or l.b]
+    local ha = self.handles[p.byname[l.a].kind == "switch" and "" or l.a]
+    local hb = self.handles[p.byname[l.b].kind == "switch" and "" or l.b]
     local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
-    record(la, l.a_ns, l.a_iface.name); record(lb, l.b_ns, l.b_iface.name)
-    veths[#veths + 1], veths[#veths + 2] = la, lb
+    self:record(la, l.a_ns, l.a_iface.name)
+    self:record(lb, l.b_ns, l.b_iface.name)
+    self.veths[#self.veths + 1], self.veths[#self.veths + 2] = la, lb
     for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
       local link, iface = side[1], side[2]
       if iface.node.kind == "switch" then
-        try(what, link:set({ master = bridges[iface.node.name] }))
+        try(what, link:set({ master = self.bridges[iface.node.name] }))
       elseif iface.cidr then
         try(what, link:addr_add(iface.cidr))
       end
@@ -719,20 +734,35 @@ local function build(t, p)
       end
     end
   end
-  for _, link in ipairs(veths) do
+  for _, link in ipairs(self.veths) do
     local ok, err = link:up()
     if not ok then fail("link %s: %s", tostring(link.name), tostring(err)) end
   end
-  -- routes need their gateways on a connected, up network
-  for _, node in ipairs(p.nodes) do
+end
+
+-- routes installs the static routes; their gateways are on connected, up
+-- networks by now.
+function Builder:routes()
+  local net = need("net")
+  for _, node in ipairs(self.p.nodes) do
     for _, r in ipairs(node.routes or {}) do
       try(node.name .. ": route " .. r.dst,
-        net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = handles[node.name] }))
+        net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = self.handles[node.name] }))
     end
   end
-  wait_up(veths)
+end
+
+-- build creates everything the plan describes.
+local function build(t, p)
+  local b = new_builder(t, p)
+  local tick = progress(t, #p.nodes)
+  b:nodes(tick)
+  b:links()
+  b:routes()
+  wait_up(b.veths)
   tick(true)
-  for _, h in pairs(handles) do h:close() end
+  for _, h in pairs(b.handles) do h:close() end
+  t._handles = {}
 end
 
 --- t:start() builds the topology: namespaces, bridges, veths, addresses,

@@ -236,17 +236,9 @@ local function find(parent, i)
   return i
 end
 
--- build_graph names interfaces and groups the links into segments: one per
--- connected group of switches (a LAN), one per link between two other nodes.
-local function build_graph(d, p)
-  for i, n in ipairs(d.nodes) do
-    local node = { name = n.name, kind = n.kind, index = i, ifaces = {}, given_ip = n.ip }
-    if n.kind ~= "switch" then node.netns = d.name .. "-" .. n.name end
-    if n.kind == "switch" then node.bridge = M.ifname(n.name, "") end
-    p.nodes[i] = node
-    p.byname[n.name] = node
-  end
-  -- switch groups
+-- group_switches makes one LAN segment per connected group of switches
+-- (union-find over the switch-to-switch links) and refuses loops.
+local function group_switches(d, p)
   local parent = {}
   for _, node in ipairs(p.nodes) do
     if node.kind == "switch" then parent[node.index] = node.index end
@@ -256,7 +248,8 @@ local function build_graph(d, p)
     if a.kind == "switch" and b.kind == "switch" then
       local ra, rb = find(parent, a.index), find(parent, b.index)
       if ra == rb then
-        fail("link %s-%s closes a loop of switches; Linux bridges here run no spanning tree, so a loop would flood the LAN", l.a, l.b)
+        fail("link %s-%s closes a loop of switches; Linux bridges here run no spanning tree, so a loop would flood the LAN",
+          l.a, l.b)
       end
       parent[ra] = rb
     end
@@ -273,14 +266,38 @@ local function build_graph(d, p)
       table.insert(lan_of[r].switches, node.name)
     end
   end
-  -- interfaces, in link order
-  local function add_iface(node, link, side, peer)
-    local i = #node.ifaces
-    local iface = { node = node, link = link, side = side, peer = peer.name, n = i }
-    iface.name = M.ifname(node.name, "-eth" .. i)
-    node.ifaces[i + 1] = iface
-    return iface
+end
+
+local function add_iface(node, link, side, peer)
+  local i = #node.ifaces
+  local iface = { node = node, link = link, side = side, peer = peer.name, n = i }
+  iface.name = M.ifname(node.name, "-eth" .. i)
+  node.ifaces[i + 1] = iface
+  return iface
+end
+
+-- join_lan makes the non-switch ends of a link to a switch members of that
+-- switch's LAN, once per node.
+local function join_lan(seg, link)
+  for _, iface in ipairs({ link.a_iface, link.b_iface }) do
+    if iface.node.kind == "switch" then
+      iface.segment = iface.node.segment
+    else
+      local m = seg.by_node[iface.node]
+      if m then
+        fail("%s is linked twice to %s (through %s and %s); give it one interface per LAN", iface.node.name,
+          segment_label(seg), m.peer, iface.peer)
+      end
+      seg.by_node[iface.node] = iface
+      table.insert(seg.members, iface)
+      iface.segment = seg
+    end
   end
+end
+
+-- add_links names both ends of every link (in link order, per node) and
+-- puts each link in its segment: a LAN, or a point-to-point one of its own.
+local function add_links(d, p)
   for li, l in ipairs(d.links) do
     local a, b = p.byname[l.a], p.byname[l.b]
     local link = { index = li, a = a.name, b = b.name, rate = l.rate, delay = l.delay, loss = l.loss, mtu = l.mtu,
@@ -291,49 +308,51 @@ local function build_graph(d, p)
     link.a_ns = a.kind == "switch" and p.switch_ns or a.netns
     link.b_ns = b.kind == "switch" and p.switch_ns or b.netns
     p.links[li] = link
-    local seg
     if a.kind == "switch" or b.kind == "switch" then
-      local sw = a.kind == "switch" and a or b
-      seg = sw.segment
-      for _, iface in ipairs({ link.a_iface, link.b_iface }) do
-        iface.segment = iface.node.kind == "switch" and iface.node.segment or seg
-        if iface.node.kind ~= "switch" then
-          local m = seg.by_node[iface.node]
-          if m then
-            fail("%s is linked twice to %s (through %s and %s); give it one interface per LAN", iface.node.name,
-              segment_label(seg), m.peer, iface.peer)
-          end
-          seg.by_node[iface.node] = iface
-          table.insert(seg.members, iface)
-          iface.segment = seg
-        end
-      end
+      link.segment = (a.kind == "switch" and a or b).segment
+      join_lan(link.segment, link)
     else
-      seg = { kind = "p2p", switches = {}, members = { link.a_iface, link.b_iface }, index = #p.segments + 1 }
-      p.segments[#p.segments + 1] = seg
-      link.a_iface.segment, link.b_iface.segment = seg, seg
-    end
-    link.segment = seg
-  end
-  -- ports
-  for _, node in ipairs(p.nodes) do
-    if node.kind == "switch" and #node.ifaces > M.MAX_PORTS then
-      fail("switch %s has %d ports; a Linux bridge holds at most %d (split the hosts over several switches)",
-        node.name, #node.ifaces, M.MAX_PORTS)
+      link.segment = { kind = "p2p", switches = {}, members = { link.a_iface, link.b_iface }, index = #p.segments + 1 }
+      p.segments[#p.segments + 1] = link.segment
+      link.a_iface.segment, link.b_iface.segment = link.segment, link.segment
     end
   end
-  -- names unique inside the switches' namespace
+end
+
+-- check_switches refuses more ports than a bridge holds, and interface
+-- names that clash inside the switches' namespace.
+local function check_switches(p)
   local seen = { lo = "the loopback device" }
+  local function claim(name, what)
+    if seen[name] then fail("interface name %q of %s clashes with %s; rename a switch", name, what, seen[name]) end
+    seen[name] = what
+  end
   for _, node in ipairs(p.nodes) do
     if node.kind == "switch" then
-      local function claim(name, what)
-        if seen[name] then fail("interface name %q of %s clashes with %s; rename a switch", name, what, seen[name]) end
-        seen[name] = what
+      if #node.ifaces > M.MAX_PORTS then
+        fail("switch %s has %d ports; a Linux bridge holds at most %d (split the hosts over several switches)",
+          node.name, #node.ifaces, M.MAX_PORTS)
       end
       claim(node.bridge, "switch " .. node.name)
       for _, iface in ipairs(node.ifaces) do claim(iface.name, "a port of switch " .. node.name) end
     end
   end
+end
+
+-- build_graph makes the plan's nodes, names their interfaces and groups the
+-- links into segments: one per connected group of switches (a LAN), one per
+-- link between two other nodes.
+local function build_graph(d, p)
+  for i, n in ipairs(d.nodes) do
+    local node = { name = n.name, kind = n.kind, index = i, ifaces = {}, given_ip = n.ip }
+    if n.kind ~= "switch" then node.netns = d.name .. "-" .. n.name end
+    if n.kind == "switch" then node.bridge = M.ifname(n.name, "") end
+    p.nodes[i] = node
+    p.byname[n.name] = node
+  end
+  group_switches(d, p)
+  add_links(d, p)
+  check_switches(p)
 end
 
 -- explicit addresses: from links' a_ip/b_ip and from a node's ip (its first
@@ -379,69 +398,150 @@ local function ceil_log2(n)
   return k
 end
 
--- allocate gives every segment with members a block of the pool: the block of
--- its given addresses, or the lowest free aligned block of its size, largest
--- blocks first so that none is wasted on alignment.
+-- given_prefix is the prefix length the given addresses of a segment state
+-- (all alike), or the segment's default size.
+local function given_prefix(seg)
+  local prefix, first
+  for _, iface in ipairs(seg.members) do
+    if iface.given then
+      local _, gp = M.parse_addr(iface.given)
+      local who = iface.node.name .. " (" .. iface.given .. ")"
+      if gp and prefix and gp ~= prefix then
+        fail("%s and %s are on %s but give different prefix lengths", first, who, segment_label(seg))
+      end
+      if gp then prefix, first = gp, who end
+    end
+  end
+  return prefix or need_prefix(seg)
+end
+
+-- claim_given checks the given addresses of a segment (one block, inside the
+-- pool, neither its network nor its broadcast address, used once) and
+-- returns their block's network address, or nil when none is given.
+local function claim_given(p, pool, seg, prefix, owner)
+  local net, first
+  for _, iface in ipairs(seg.members) do
+    if iface.given then
+      local addr = M.parse_addr(iface.given)
+      local who = iface.node.name .. " (" .. iface.given .. ")"
+      if prefix > 30 then fail("%s: prefix /%d leaves no room for two addresses", who, prefix) end
+      local blk = { net = network(addr, prefix), prefix = prefix }
+      if net and blk.net ~= net then
+        fail("%s and %s are on %s but not in one /%d", first, who, segment_label(seg), prefix)
+      end
+      if blk.net < pool.net or blk.net + block_size(prefix) > pool.net + block_size(pool.prefix) then
+        fail("address %s of %s is outside the pool %s", M.ip_str(addr), iface.node.name, p.subnet)
+      end
+      if addr == blk.net or addr == blk.net + block_size(prefix) - 1 then
+        fail("address %s of %s is the %s address of %s", M.ip_str(addr), iface.node.name,
+          addr == blk.net and "network" or "broadcast", M.cidr(blk.net, prefix))
+      end
+      if owner[addr] then
+        fail("address %s of %s clashes with %s", M.ip_str(addr), iface.node.name, owner[addr].node.name)
+      end
+      owner[addr] = iface
+      iface.addr = addr
+      net, first = blk.net, first or who
+    end
+  end
+  if net and block_size(prefix) - 2 < #seg.members then
+    fail("%s has %d members but %s holds only %d addresses", segment_label(seg), #seg.members,
+      M.cidr(net, prefix), block_size(prefix) - 2)
+  end
+  return net
+end
+
+-- too_small raises the pool's verdict: how many blocks of which sizes the
+-- topology needs.
+local function too_small(p, total)
+  local counts, order = {}, {}
+  for _, seg in ipairs(p.segments) do
+    if seg.prefix and #seg.members > 0 then
+      if not counts[seg.prefix] then counts[seg.prefix] = 0; order[#order + 1] = seg.prefix end
+      counts[seg.prefix] = counts[seg.prefix] + 1
+    end
+  end
+  table.sort(order)
+  local parts = {}
+  for _, pr in ipairs(order) do parts[#parts + 1] = counts[pr] .. " x /" .. pr end
+  fail("subnet %s is too small for this topology: it needs %s (at least a /%d)", p.subnet,
+    table.concat(parts, " + "), 32 - ceil_log2(total))
+end
+
+-- first_after is the index of the first block of used (sorted) that ends
+-- after addr (a binary search).
+local function first_after(used, addr)
+  local lo, hi = 1, #used + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if used[mid].net + block_size(used[mid].prefix) > addr then hi = mid else lo = mid + 1 end
+  end
+  return lo
+end
+
+-- place gives each automatic segment the lowest free aligned block of its
+-- size, largest blocks first (in order of appearance among equals) so that
+-- none is wasted on alignment. used is sorted and stays so.
+local function place(p, pool, auto, used, total)
+  table.sort(auto, function(x, y)
+    if x.prefix ~= y.prefix then return x.prefix < y.prefix end
+    return x.index < y.index
+  end)
+  local cursor = {} -- prefix -> next candidate: blocks of one size go up
+  local pool_end = pool.net + block_size(pool.prefix)
+  for _, seg in ipairs(auto) do
+    if seg.prefix < pool.prefix then too_small(p, total) end
+    local size = block_size(seg.prefix)
+    local at = cursor[seg.prefix] or pool.net
+    while true do
+      if at + size > pool_end then too_small(p, total) end
+      local u = used[first_after(used, at)]
+      if not (u and u.net < at + size) then break end
+      local e = u.net + block_size(u.prefix)
+      at = e + (size - e % size) % size
+    end
+    seg.net = at
+    cursor[seg.prefix] = at + size
+    table.insert(used, first_after(used, at), seg)
+  end
+end
+
+-- assign fills a segment's block: given addresses stay, then routers take
+-- the lowest free ones (the gateway is .1), then hosts, in link order.
+local function assign(seg)
+  seg.subnet = M.cidr(seg.net, seg.prefix)
+  local taken = {}
+  for _, iface in ipairs(seg.members) do
+    if iface.addr then taken[iface.addr] = true end
+  end
+  local nextfree = seg.net + 1
+  for _, kind in ipairs({ "router", "host" }) do
+    for _, iface in ipairs(seg.members) do
+      if not iface.addr and iface.node.kind == kind then
+        while taken[nextfree] do nextfree = nextfree + 1 end
+        iface.addr, taken[nextfree] = nextfree, true
+      end
+    end
+  end
+  for _, iface in ipairs(seg.members) do
+    iface.prefix = seg.prefix
+    iface.ip = M.ip_str(iface.addr)
+    iface.cidr = M.cidr(iface.addr, seg.prefix)
+  end
+end
+
+-- allocate gives every segment with members a block of the pool (the block
+-- of its given addresses, or a free one) and every interface an address.
 local function allocate(p)
   local pool_net, pool_prefix = M.parse_subnet(p.subnet)
   local pool = { net = pool_net, prefix = pool_prefix }
-  local owner = {} -- address -> iface
-  local used = {}  -- blocks, sorted by net
-  local auto = {}
-  local function in_pool(b) return b.net >= pool.net and b.net + block_size(b.prefix) <= pool.net + block_size(pool.prefix) end
+  local owner, used, auto, total = {}, {}, {}, 0
   for _, seg in ipairs(p.segments) do
     if #seg.members > 0 then
-      -- the prefix: the one given with the addresses (all alike), or the default
-      local prefix, first
-      for _, iface in ipairs(seg.members) do
-        if iface.given then
-          local _, gp = M.parse_addr(iface.given)
-          local who = iface.node.name .. " (" .. iface.given .. ")"
-          if gp and prefix and gp ~= prefix then
-            fail("%s and %s are on %s but give different prefix lengths", first, who, segment_label(seg))
-          end
-          if gp then prefix, first = gp, who end
-        end
-      end
-      prefix = prefix or need_prefix(seg)
-      local net
-      first = nil
-      for _, iface in ipairs(seg.members) do
-        if iface.given then
-          local addr = M.parse_addr(iface.given)
-          local who = iface.node.name .. " (" .. iface.given .. ")"
-          if prefix > 30 then fail("%s: prefix /%d leaves no room for two addresses", who, prefix) end
-          local blk = { net = network(addr, prefix), prefix = prefix }
-          if net and blk.net ~= net then
-            fail("%s and %s are on %s but not in one /%d", first, who, segment_label(seg), prefix)
-          end
-          if not in_pool(blk) then
-            fail("address %s of %s is outside the pool %s", M.ip_str(addr), iface.node.name, p.subnet)
-          end
-          if addr == blk.net or addr == blk.net + block_size(prefix) - 1 then
-            fail("address %s of %s is the %s address of %s", M.ip_str(addr), iface.node.name,
-              addr == blk.net and "network" or "broadcast", M.cidr(blk.net, prefix))
-          end
-          if owner[addr] then
-            fail("address %s of %s clashes with %s", M.ip_str(addr), iface.node.name, owner[addr].node.name)
-          end
-          owner[addr] = iface
-          iface.addr = addr
-          net, first = blk.net, first or who
-        end
-      end
-      seg.prefix = prefix
-      if net then
-        seg.net = net
-        if block_size(prefix) - 2 < #seg.members then
-          fail("%s has %d members but %s holds only %d addresses", segment_label(seg), #seg.members,
-            M.cidr(net, prefix), block_size(prefix) - 2)
-        end
-        used[#used + 1] = seg
-      else
-        seg.prefix = need_prefix(seg)
-        auto[#auto + 1] = seg
-      end
+      seg.prefix = given_prefix(seg)
+      seg.net = claim_given(p, pool, seg, seg.prefix, owner)
+      if seg.net then used[#used + 1] = seg else auto[#auto + 1] = seg end
+      total = total + block_size(seg.prefix)
     end
   end
   table.sort(used, function(x, y) return x.net < y.net end)
@@ -452,87 +552,10 @@ local function allocate(p)
     end
   end
   -- the pool must be large enough even before fragmentation
-  local total = 0
-  for _, seg in ipairs(auto) do total = total + block_size(seg.prefix) end
-  for _, seg in ipairs(used) do total = total + block_size(seg.prefix) end
-  local function too_small()
-    local counts, order = {}, {}
-    for _, seg in ipairs(p.segments) do
-      if seg.prefix and #seg.members > 0 then
-        if not counts[seg.prefix] then counts[seg.prefix] = 0; order[#order + 1] = seg.prefix end
-        counts[seg.prefix] = counts[seg.prefix] + 1
-      end
-    end
-    table.sort(order)
-    local parts = {}
-    for _, pr in ipairs(order) do parts[#parts + 1] = counts[pr] .. " x /" .. pr end
-    fail("subnet %s is too small for this topology: it needs %s (at least a /%d)", p.subnet,
-      table.concat(parts, " + "), 32 - ceil_log2(total))
-  end
-  if total > block_size(pool.prefix) then too_small() end
-  for _, seg in ipairs(auto) do
-    if seg.prefix < pool.prefix then too_small() end
-  end
-  -- largest first, in order of appearance among equals
-  table.sort(auto, function(x, y)
-    if x.prefix ~= y.prefix then return x.prefix < y.prefix end
-    return x.index < y.index
-  end)
-  local cursor = {} -- prefix -> next candidate
-  local pool_end = pool.net + block_size(pool.prefix)
-  for _, seg in ipairs(auto) do
-    local size = block_size(seg.prefix)
-    local at = cursor[seg.prefix] or pool.net
-    while true do
-      if at + size > pool_end then too_small() end
-      -- first used block that ends after at
-      local lo, hi = 1, #used + 1
-      while lo < hi do
-        local mid = math.floor((lo + hi) / 2)
-        if used[mid].net + block_size(used[mid].prefix) > at then hi = mid else lo = mid + 1 end
-      end
-      local u = used[lo]
-      if u and u.net < at + size then
-        local e = u.net + block_size(u.prefix)
-        at = e + (size - e % size) % size
-      else
-        break
-      end
-    end
-    seg.net = at
-    cursor[seg.prefix] = at + size
-    local lo, hi = 1, #used + 1
-    while lo < hi do
-      local mid = math.floor((lo + hi) / 2)
-      if used[mid].net > at then hi = mid else lo = mid + 1 end
-    end
-    table.insert(used, lo, seg)
-  end
-  -- addresses inside each block: given ones stay, routers first, then hosts
+  if total > block_size(pool.prefix) then too_small(p, total) end
+  place(p, pool, auto, used, total)
   for _, seg in ipairs(p.segments) do
-    if seg.net then
-      seg.subnet = M.cidr(seg.net, seg.prefix)
-      local taken = {}
-      for _, iface in ipairs(seg.members) do
-        if iface.addr then taken[iface.addr] = true end
-      end
-      local nextfree = seg.net + 1
-      local function assign(iface)
-        while taken[nextfree] do nextfree = nextfree + 1 end
-        iface.addr = nextfree
-        taken[nextfree] = true
-      end
-      for _, kind in ipairs({ "router", "host" }) do
-        for _, iface in ipairs(seg.members) do
-          if not iface.addr and iface.node.kind == kind then assign(iface) end
-        end
-      end
-      for _, iface in ipairs(seg.members) do
-        iface.prefix = seg.prefix
-        iface.ip = M.ip_str(iface.addr)
-        iface.cidr = M.cidr(iface.addr, seg.prefix)
-      end
-    end
+    if seg.net then assign(seg) end
   end
   for _, node in ipairs(p.nodes) do
     if node.kind ~= "switch" and node.ifaces[1] then node.ip = node.ifaces[1].ip end
