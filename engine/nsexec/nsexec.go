@@ -1,0 +1,186 @@
+// Package nsexec does the namespace changes a multi-threaded Go process
+// cannot: entering an existing user or time namespace (as `nsenter -U -T`)
+// and becoming root of a new user namespace (nslua --rootless). The kernel
+// allows both only to a single-threaded process, and the Go runtime starts
+// threads before main, so the work happens in a C constructor (nsexec.c, in
+// the style of runc's nsexec) that runs in a fresh exec of nslua's own
+// binary before the Go runtime starts. The constructor acts only when the
+// environment carries the marker this package sets.
+package nsexec
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// SelfExe is what a helper executes: nslua's own binary. The path resolves
+// through the kernel's link, so it works even when the file was replaced or
+// is not reachable by path.
+const SelfExe = "/proc/self/exe"
+
+// Join describes a process that enters existing namespaces, then execs Path.
+// The join happens in a fresh process before any thread exists, so user and
+// time namespaces are allowed. pid is not among them: setns(pid) only
+// affects children, so the thread that starts the helper joins it instead.
+type Join struct {
+	Path string   // the payload's resolved executable
+	Args []string // its argv, Args[0] included
+	Env  []string // its environment; nil: nslua's own
+	// NS lists the namespaces to enter: any kind but pid. The fds stay the
+	// caller's; Command duplicates them.
+	NS []engine.Target
+	// Unshare holds CLONE_NEW* flags to create after joining (owned by the
+	// joined user namespace). CLONE_NEWPID is refused: see above.
+	Unshare int
+	// UID and GID the payload runs as, -1 to keep nslua's. When a user
+	// namespace is joined, -1 means that namespace's root, as nsenter -U.
+	UID, GID int
+	Dir      string         // working directory after joining ("" keep)
+	Deathsig syscall.Signal // armed again after the credential change
+}
+
+// Pending is a started helper whose payload has not been exec'd yet.
+type Pending struct {
+	r     *os.File   // read end of the error pipe
+	files []*os.File // our copies of what the child inherited
+}
+
+// Command builds the helper command for j. The caller may set Stdin, Stdout,
+// Stderr and SysProcAttr (Setsid, Setctty, Pdeathsig, Cloneflags for
+// namespaces that are not joined) before Start, then must call Started (nil
+// when Start failed) and, when that returns an error, reap the process with
+// cmd.Wait.
+func (j *Join) Command() (*exec.Cmd, *Pending, error) {
+	if j.Path == "" || len(j.Args) == 0 {
+		return nil, nil, errors.New("nsexec: no program")
+	}
+	if j.Unshare&unix.CLONE_NEWPID != 0 {
+		return nil, nil, engine.Errorf(unix.EINVAL, "unshare", "pid", "a new pid namespace cannot be combined with joining a user or time namespace")
+	}
+	p := &Pending{}
+	ok := false
+	defer func() {
+		if !ok {
+			p.release()
+		}
+	}()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, nil, &engine.OpError{Op: "pipe", Arg: "nsexec", Err: err}
+	}
+	p.r = r
+	p.files = append(p.files, w)
+	env := j.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	env = withoutMarkers(env)
+	cmd := &exec.Cmd{Path: SelfExe, Args: j.Args, Dir: ""}
+	set := func(k, v string) { env = append(env, k+"="+v) }
+	set("_NSLUA_NSEXEC", "join")
+	set("_NSLUA_NSEXEC_PATH", j.Path)
+	set("_NSLUA_NSEXEC_ERR", strconv.Itoa(3))
+	cmd.ExtraFiles = append(cmd.ExtraFiles, w)
+	for _, t := range j.NS {
+		if t.Kind == engine.KindPID {
+			return nil, nil, engine.Errorf(unix.EINVAL, "setns", "pid", "join the pid namespace on the spawning thread")
+		}
+		fd, err := unix.FcntlInt(uintptr(t.Fd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, nil, &engine.OpError{Op: "dup", Arg: "namespace fd", Err: err}
+		}
+		f := os.NewFile(uintptr(fd), t.Kind.String())
+		p.files = append(p.files, f)
+		set("_NSLUA_NSEXEC_"+strings.ToUpper(t.Kind.String()), strconv.Itoa(3+len(cmd.ExtraFiles)))
+		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+	}
+	if j.Unshare != 0 {
+		set("_NSLUA_NSEXEC_UNSHARE", strconv.Itoa(j.Unshare))
+	}
+	if j.UID >= 0 {
+		set("_NSLUA_NSEXEC_UID", strconv.Itoa(j.UID))
+	}
+	if j.GID >= 0 {
+		set("_NSLUA_NSEXEC_GID", strconv.Itoa(j.GID))
+	}
+	if j.Dir != "" {
+		set("_NSLUA_NSEXEC_CWD", j.Dir)
+	}
+	if j.Deathsig != 0 {
+		set("_NSLUA_NSEXEC_PDEATHSIG", strconv.Itoa(int(j.Deathsig)))
+	}
+	cmd.Env = env
+	ok = true
+	return cmd, p, nil
+}
+
+// Started waits until the helper exec'd the payload (nil) or failed (an
+// *engine.OpError naming the step, e.g. "EPERM: setns(user): operation not
+// permitted"). startErr is what cmd.Start returned; Started releases the
+// descriptors either way.
+func (p *Pending) Started(startErr error) error {
+	if p == nil {
+		return startErr
+	}
+	// Our copies must go before we read, or EOF never comes.
+	for _, f := range p.files {
+		f.Close()
+	}
+	p.files = nil
+	defer p.release()
+	if startErr != nil {
+		return startErr
+	}
+	msg, err := io.ReadAll(io.LimitReader(p.r, 4096))
+	if err != nil {
+		return &engine.OpError{Op: "read", Arg: "nsexec pipe", Err: err}
+	}
+	if len(msg) == 0 {
+		return nil // the pipe closed on execve: the payload runs
+	}
+	return parseFailure(string(msg))
+}
+
+func (p *Pending) release() {
+	for _, f := range p.files {
+		f.Close()
+	}
+	p.files = nil
+	if p.r != nil {
+		p.r.Close()
+		p.r = nil
+	}
+}
+
+// parseFailure reads the constructor's "op\targ\terrno" report.
+func parseFailure(msg string) error {
+	parts := strings.SplitN(msg, "\t", 3)
+	if len(parts) == 3 {
+		if n, err := strconv.Atoi(parts[2]); err == nil {
+			return &engine.OpError{Op: parts[0], Arg: parts[1], Err: unix.Errno(n)}
+		}
+	}
+	return fmt.Errorf("nsexec: malformed report %q", msg)
+}
+
+// withoutMarkers drops inherited marker variables, so that a payload started
+// by a rootless nslua never acts on its parent's.
+func withoutMarkers(env []string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "_NSLUA_NSEXEC") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
