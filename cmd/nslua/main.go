@@ -29,6 +29,8 @@ const usage = `usage: nslua [options] [script [args...]]
   -            read the script from stdin
   -r NAME      run an embedded recipe (nslua -r list lists them)
   --rootless   run inside a new user namespace mapping the caller to root
+               (the default when started by a non-root user)
+  --no-rootless  run as the calling user even when not root
   -v, --version  print the version
   -h, --help   print this help
 With no script and no -e, nslua starts the REPL.
@@ -55,6 +57,8 @@ type config struct {
 	version  bool
 	help     bool
 	rootless bool
+	// noRootless: run as the calling user even when not root
+	noRootless bool
 }
 
 type usageError string
@@ -101,6 +105,8 @@ func parseArgs(argv []string) (*config, error) {
 			c.help = true
 		case a == "--rootless":
 			c.rootless = true
+		case a == "--no-rootless":
+			c.noRootless = true
 		case strings.HasPrefix(a, "-"):
 			return nil, usageError("unknown option " + a)
 		default:
@@ -128,9 +134,9 @@ func run(argv []string) int {
 	case c.version:
 		fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion)
 		return exitOK
-	case c.rootless:
-		fmt.Fprintln(os.Stderr, "nslua: --rootless: not yet available")
-		return exitUsage
+	}
+	if code, done := rootlessStart(c); done {
+		return code
 	}
 	if c.recipe == "list" {
 		listRecipes(os.Stdout)

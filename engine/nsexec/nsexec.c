@@ -120,10 +120,10 @@ static void rootless(void)
 	int have_uid = 0, have_gid = 0;
 	if (sync_fd >= 0) {
 		fcntl(sync_fd, F_SETFD, FD_CLOEXEC);
-		char c = 'r', ans[2] = {0, 0};
+		char c = 'r', ans[8] = {0};
 		if (write(sync_fd, &c, 1) != 1)
 			fail("write", "sync", errno);
-		ssize_t n = read(sync_fd, ans, 2);
+		ssize_t n = read(sync_fd, ans, sizeof ans);
 		if (n <= 0)
 			_exit(1); // the parent is gone
 		for (ssize_t i = 0; i < n; i++) {
