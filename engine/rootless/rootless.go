@@ -205,22 +205,36 @@ func (m *idMaps) write(sync *os.File, pid int) {
 
 // runtimeDir picks the directory the child mounts its private tmpfs on:
 // $XDG_RUNTIME_DIR/nslua when the caller has a runtime directory, otherwise
-// a fresh directory under $TMPDIR that the parent removes afterwards (temp).
+// $TMPDIR/nslua-UID. Only the empty directory is ever visible on the host;
+// it is kept for the next run, so a parent killed by SIGKILL leaves nothing
+// new behind. Each run mounts its own tmpfs there in its own mount namespace,
+// so runs at the same time never see each other's pins. A directory of that
+// name that is not ours (another user made it first) is not used: a fresh
+// one is, and removed afterwards (temp).
 func runtimeDir() (dir string, temp bool, err error) {
-	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) {
-		var st unix.Stat_t
-		if unix.Stat(x, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR && int(st.Uid) == os.Getuid() {
-			d := filepath.Join(x, "nslua")
-			if err := os.Mkdir(d, 0o700); err == nil || errors.Is(err, os.ErrExist) {
-				return d, false, nil
-			}
+	if x := os.Getenv("XDG_RUNTIME_DIR"); x != "" && filepath.IsAbs(x) && ownDir(x) {
+		d := filepath.Join(x, "nslua")
+		if err := os.Mkdir(d, 0o700); (err == nil || errors.Is(err, os.ErrExist)) && ownDir(d) {
+			return d, false, nil
 		}
 	}
-	d, err := os.MkdirTemp("", "nslua-rootless-")
+	d := filepath.Join(os.TempDir(), "nslua-"+strconv.Itoa(os.Getuid()))
+	if err := os.Mkdir(d, 0o700); (err == nil || errors.Is(err, os.ErrExist)) && ownDir(d) {
+		return d, false, nil
+	}
+	d, err = os.MkdirTemp("", "nslua-rootless-")
 	if err != nil {
 		return "", false, err
 	}
 	return d, true, nil
+}
+
+// ownDir reports whether path is a directory (not a symlink) that the caller
+// owns and nobody else may write.
+func ownDir(path string) bool {
+	var st unix.Stat_t
+	return unix.Lstat(path, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR &&
+		int(st.Uid) == os.Getuid() && st.Mode&0o022 == 0
 }
 
 // withoutInternal drops inherited internal variables: a user who runs nslua
