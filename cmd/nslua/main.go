@@ -5,8 +5,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"syscall"
 
@@ -124,12 +126,13 @@ func main() {
 func run(argv []string) int {
 	c, err := parseArgs(argv)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "nslua: %v\n%s", err, "try 'nslua --help'\n")
+		fmt.Fprintf(os.Stderr, "nslua: %v (try 'nslua --help')\n", err)
 		return exitUsage
 	}
 	switch {
 	case c.help:
 		fmt.Print(usage)
+		printModules(os.Stdout)
 		return exitOK
 	case c.version:
 		fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion)
@@ -193,7 +196,8 @@ func runVM(vm *engine.VM, c *config) int {
 		}
 	}
 	if c.repl || interactive {
-		if err := repl.Run(vm, repl.Config{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}); err != nil {
+		if err := repl.Run(vm, repl.Config{In: os.Stdin, Out: os.Stdout, Err: os.Stderr,
+			Banner: fmt.Sprintf("nslua %s (%s); Ctrl-D exits", version, lua.LuaVersion)}); err != nil {
 			return report(err)
 		}
 	}
@@ -235,7 +239,11 @@ func report(err error) int {
 		if le.Exit != nil {
 			return *le.Exit
 		}
-		fmt.Fprintf(os.Stderr, "nslua: %s\n", le.Error())
+		msg := le.Error()
+		if le.Syntax {
+			msg = syntaxLine(le.Message)
+		}
+		fmt.Fprintf(os.Stderr, "nslua: %s\n", msg)
 		return le.ExitCode()
 	}
 	fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
@@ -259,6 +267,42 @@ func forwardSignals(vm *engine.VM) func() {
 		}
 	}()
 	return func() { signal.Stop(ch); close(done) }
+}
+
+// gopher-lua words a syntax error "NAME line:2(column:5) near '=':   syntax
+// error" or "NAME at EOF:   unterminated string"; people and editors expect
+// lua.c's "NAME:2: ..." form, so the message becomes one such line.
+var (
+	syntaxAtLine = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
+	syntaxAtEOF  = regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
+)
+
+func syntaxLine(msg string) string {
+	msg = strings.TrimSpace(msg)
+	if strings.Contains(msg, "\n") {
+		msg = msg[:strings.Index(msg, "\n")]
+	}
+	if m := syntaxAtLine.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s:%s: %s near '%s'", m[1], m[2], m[3], m[5], m[4])
+	}
+	if m := syntaxAtEOF.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s at end of input", m[1], m[2])
+	}
+	return msg
+}
+
+// printModules lists the modules require finds without a file, for --help.
+func printModules(w io.Writer) {
+	fmt.Fprintln(w, "\nModules (require \"NAME\"; globals in the REPL and -e):")
+	for _, m := range modules {
+		fmt.Fprintf(w, "  %-12s %s\n", m.Name, m.Doc)
+	}
+	entries, _ := fs.ReadDir(stdlib.FS, ".")
+	for _, e := range entries {
+		if name, ok := strings.CutSuffix(e.Name(), ".lua"); ok {
+			fmt.Fprintf(w, "  %-12s (Lua, stdlib/%s)\n", name, e.Name())
+		}
+	}
 }
 
 func listRecipes(w io.Writer) {

@@ -1,9 +1,32 @@
 package main
 
 import (
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/nslua/nslua/bindings/host"
+	"github.com/nslua/nslua/bindings/inspect"
+	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/ns"
+	"github.com/nslua/nslua/bindings/proc"
 	"github.com/nslua/nslua/engine"
 )
 
 // modules are the native Lua modules, loaded lazily on first require. Lua
 // modules (topo, container, testing) come from stdlib/ instead.
-var modules = []engine.Module{}
+var modules = []engine.Module{
+	host.Module(version),
+	inspect.Module,
+	json.Module,
+	ns.Module,
+	procModule,
+}
+
+// procModule is composed from two bindings: inspection (bindings/proc) and
+// spawning (bindings/spawn).
+var procModule = engine.Module{
+	Name: "proc",
+	Doc:  "processes: list, info, tree, find, kill (ps, pstree, pgrep, kill)",
+	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
+		return vm.Funcs(proc.Functions(vm))
+	},
+}

@@ -1,0 +1,58 @@
+// Package host is the Lua module "nslua": facts about the running nslua and
+// hooks into its lifetime.
+//
+//	nslua.version       the version string `nslua -v` prints ("v0.1.0-3-gabc", "dev")
+//	nslua.modules()     sorted names of every module require can load without a file
+//	                    (native ones and the embedded stdlib), loaded or not
+//	nslua.on_exit(fn)   run fn() when nslua ends — normal end, uncaught error,
+//	                    os.exit, SIGINT or SIGTERM — after the script, in reverse
+//	                    order of registration, together with the cleanup of every
+//	                    resource the script created (like a shell's `trap ... EXIT`);
+//	                    an error in fn is printed and the other closers still run
+package host
+
+import (
+	"errors"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// Module returns the "nslua" module for a binary of the given version.
+func Module(version string) engine.Module {
+	return engine.Module{
+		Name: "nslua",
+		Doc:  "the running nslua: version, modules(), on_exit(fn)",
+		Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
+			mod := vm.Funcs(map[string]func(L *lua.LState) int{
+				"modules": func(L *lua.LState) int {
+					vm.NoMoreArgs(L, 0)
+					t := L.NewTable()
+					for _, n := range vm.ModuleNames() {
+						t.Append(lua.LString(n))
+					}
+					L.Push(t)
+					return 1
+				},
+				"on_exit": func(L *lua.LState) int {
+					fn := vm.CheckFunction(L, 1)
+					vm.NoMoreArgs(L, 1)
+					vm.OnClose("nslua.on_exit", func() error {
+						// closers run after the script's last call returned:
+						// the VM's own state is the only user of the stack
+						err := vm.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true})
+						var ae *lua.ApiError
+						if errors.As(err, &ae) {
+							return errors.New(ae.Object.String()) // one line, no traceback
+						}
+						return err
+					})
+					return engine.OK(L)
+				},
+			})
+			mod.RawSetString("version", lua.LString(version))
+			return mod
+		},
+	}
+}

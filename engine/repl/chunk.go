@@ -1,0 +1,90 @@
+package repl
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// chunkName is what error messages and tracebacks call REPL input, as in lua.c.
+const chunkName = "stdin"
+
+// readChunk reads one chunk the way lua.c 5.4 does. The first line is tried as
+// `return <line>` (a leading '=' means the same), so that expressions print
+// their values; otherwise lines are added while the chunk's only fault is that
+// it ends too early. It returns the text as typed (for history) and the
+// compiled function, or a syntax error. Errors of read (io.EOF, an interrupt)
+// come back as they are, with the text read so far.
+func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string, *lua.LFunction, error) {
+	line, err := read(prompt)
+	if err != nil {
+		return "", nil, err
+	}
+	src := line
+	if strings.HasPrefix(src, "=") {
+		src = "return " + src[1:]
+	}
+	if fn, err := L.Load(strings.NewReader("return "+src), chunkName); err == nil {
+		return line, fn, nil
+	}
+	typed := line
+	for {
+		fn, err := L.Load(strings.NewReader(src), chunkName)
+		if err == nil {
+			return typed, fn, nil
+		}
+		if !incomplete(err) {
+			return typed, nil, syntaxError(err, src)
+		}
+		next, rerr := read(continuation)
+		if rerr != nil {
+			if rerr == errEOF {
+				return typed, nil, syntaxError(err, src)
+			}
+			return typed, nil, rerr
+		}
+		typed += "\n" + next
+		src += "\n" + next
+	}
+}
+
+// incomplete reports whether a chunk failed to compile only because it ended
+// too early: the parser met the end of input. An unterminated short string
+// ("abc) is an error on its line, as in C Lua, or the REPL would wait for a
+// closing quote forever.
+func incomplete(err error) bool {
+	pe := parseError(err)
+	return pe != nil && pe.Pos.Line == parse.EOF && pe.Message != "unterminated string"
+}
+
+// parseError digs the parser's error out of what LState.Load returned.
+func parseError(err error) *parse.Error {
+	var pe *parse.Error
+	if ae, ok := err.(*lua.ApiError); ok && ae.Cause != nil {
+		err = ae.Cause
+	}
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return nil
+}
+
+// syntaxError rewrites gopher-lua's "stdin line:1(column:3) near 'y': parse
+// error" as lua.c's "stdin:1: parse error near 'y'".
+func syntaxError(err error, src string) error {
+	pe := parseError(err)
+	if pe == nil {
+		var ae *lua.ApiError
+		if errors.As(err, &ae) {
+			return errors.New(strings.TrimSpace(ae.Object.String()))
+		}
+		return err
+	}
+	if pe.Pos.Line == parse.EOF {
+		return fmt.Errorf("%s:%d: %s near <eof>", chunkName, strings.Count(src, "\n")+1, pe.Message)
+	}
+	return fmt.Errorf("%s:%d: %s near '%s'", chunkName, pe.Pos.Line, pe.Message, pe.Token)
+}
