@@ -462,3 +462,79 @@ func TestRootlessRecipes(t *testing.T) {
 		})
 	}
 }
+
+// Rootless, named netns are pinned in the private runtime directory, where
+// ns.names and ns.delete find them; pins that would outlive nslua, or that
+// need the host's /run, are refused with the reason. The host sees nothing.
+func TestRootlessNetnsNames(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	before := harness.Tool(t, "ip", "netns", "list")
+	s := p.start(t, nil, "-e", selfPID+`
+		local ns, nslua = require "ns", require "nslua"
+		assert(nslua.rootless == true, "nslua.rootless")
+		local h = assert(ns.create("net", {name = "rl-a"}))
+		assert(h.path == nslua.netns_dir .. "/rl-a", h.path)
+		assert(nslua.netns_dir:sub(1, #nslua.runtime_dir) == nslua.runtime_dir)
+		local names = ns.names()
+		assert(#names == 1 and names[1] == "rl-a", table.concat(names, ","))
+		local ok, msg, code = ns.create("net", {pin = "/run/rl-b"})
+		assert(ok == nil and code == "EACCES" and msg:find("rootless mode cannot pin at /run/rl%-b"), msg)
+		ok, msg, code = ns.create("net", {pin = nslua.runtime_dir .. "/k", keep = true})
+		assert(ok == nil and code == "EPERM" and msg:find("rootless mode cannot keep a pin after nslua exits"), msg)
+		print(h.id) io.stdout:flush()
+		io.read("*l")
+		assert(ns.delete("rl-a"))
+		assert(#ns.names() == 0)`)
+	id := s.line(t)
+	if _, err := strconv.Atoi(id); err != nil {
+		t.Fatalf("got %q, want the netns id; stderr:\n%s", id, s.stderr.String())
+	}
+	// the pin, seen from outside: a mount of that netns (findmnt shows
+	// nsfs[net:[ID]]) only inside nslua's mount namespace; `ip netns` on the
+	// host knows nothing of it
+	out := harness.Tool(t, "nsenter", "-t", strconv.Itoa(s.pid), "-m", "findmnt", "-n", "-l", "-o", "TARGET,SOURCE")
+	found := false
+	for _, l := range strings.Split(out, "\n") {
+		if f := strings.Fields(l); len(f) == 2 && strings.HasSuffix(f[0], "/netns/rl-a") && strings.Contains(f[1], "net:["+id+"]") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no pin of net:[%s] at .../netns/rl-a among nslua's mounts:\n%s", id, out)
+	}
+	if strings.Contains(harness.Tool(t, "findmnt", "-n", "-l", "-o", "TARGET,SOURCE"), id) {
+		t.Errorf("the pin of net:[%s] is visible in the host's mount namespace", id)
+	}
+	if after := harness.Tool(t, "ip", "netns", "list"); after != before {
+		t.Errorf("ip netns list changed on the host:\n%s", after)
+	}
+	if _, err := os.Stat("/run/netns/rl-a"); err == nil {
+		t.Error("/run/netns/rl-a exists on the host")
+	}
+	io.WriteString(s.stdin, "\n")
+	if code := s.wait(); code != 0 {
+		t.Fatalf("exit %d\n%s", code, s.stderr.String())
+	}
+}
+
+// Root may ask for rootless mode too: the same re-exec, mapping root to 0 of
+// a new user namespace, and no notice (it was asked for).
+func TestRootlessAsRoot(t *testing.T) {
+	harness.NoLeaks(t)
+	if os.Getuid() != 0 {
+		t.Skip("needs root")
+	}
+	r := harness.Run(t, "--rootless", "-e", `print(require("nslua").rootless) io.write(io.open("/proc/self/uid_map"):read("*a"))`)
+	if r.Code != 0 || r.Stderr != "" {
+		t.Fatalf("exit %d, stderr %q", r.Code, r.Stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 2 || lines[0] != "true" || strings.Join(strings.Fields(lines[1]), " ") != "0 0 1" {
+		t.Errorf("stdout %q, want true and the uid_map 0 0 1", r.Stdout)
+	}
+	r = harness.Run(t, "-e", `print(require("nslua").rootless)`)
+	if r.Code != 0 || r.Stdout != "false\n" {
+		t.Errorf("as root without --rootless: exit %d, stdout %q", r.Code, r.Stdout)
+	}
+}

@@ -318,6 +318,9 @@ func (b *binding) create(L *lua.LState) int {
 	if o.Has("pin") {
 		pin = checkPinPath(vm, L, 2, pin)
 	}
+	if err := refuseKeep(pin+name, keep); err != nil {
+		return engine.Fail(L, err)
+	}
 	for key, want := range map[string]engine.Kind{"uid_map": engine.KindUser, "gid_map": engine.KindUser,
 		"offsets": engine.KindTime, "propagation": engine.KindMnt} {
 		if o.Has(key) && k != want {
@@ -349,7 +352,7 @@ func (b *binding) create(L *lua.LState) int {
 		}
 		if k == engine.KindMnt && pin != "" {
 			if fd, err = CreatePinnedMnt(vm.Current(), prop, pin); err != nil {
-				return engine.Fail(L, err)
+				return engine.Fail(L, rootlessPinError(err, pin))
 			}
 			if err := b.forgetPinAtExit(pin, keep); err != nil {
 				unix.Close(fd)
@@ -402,8 +405,11 @@ func checkPinPath(vm *engine.VM, L *lua.LState, n int, p string) string {
 // at exit — done in the mount namespace the pin was made in, wherever the
 // script is by then.
 func (b *binding) pin(fd int, k engine.Kind, path string, keep bool) error {
-	if err := Pin(fd, k, path); err != nil {
+	if err := refuseKeep(path, keep); err != nil {
 		return err
+	}
+	if err := Pin(fd, k, path); err != nil {
+		return rootlessPinError(err, path)
 	}
 	return b.forgetPinAtExit(path, keep)
 }

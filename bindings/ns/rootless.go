@@ -1,0 +1,21 @@
+package ns
+
+import "github.com/nslua/nslua/engine"
+
+// Rootless mode (engine.Rootless, nslua --rootless): nslua's pins live in its
+// own mount namespace and end with it, and the host's /run belongs to the
+// host's root. What cannot work is refused up front, with the reason.
+
+// refuseKeep fails a request to keep a pin (opts.keep) in rootless mode.
+func refuseKeep(path string, keep bool) error {
+	if keep && engine.Rootless {
+		return engine.RootlessRefusal("pin", path, "keep a pin after nslua exits", engine.WhyPinsDie)
+	}
+	return nil
+}
+
+// rootlessPinError explains a pin refused for permission in rootless mode
+// (a path under /run/netns, /run or another host-root directory).
+func rootlessPinError(err error, path string) error {
+	return engine.RootlessError(err, "pin at "+path, engine.WhyHostRoot)
+}
