@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/scripts"
@@ -536,5 +538,77 @@ func TestRootlessAsRoot(t *testing.T) {
 	r = harness.Run(t, "-e", `print(require("nslua").rootless)`)
 	if r.Code != 0 || r.Stdout != "false\n" {
 		t.Errorf("as root without --rootless: exit %d, stdout %q", r.Code, r.Stdout)
+	}
+}
+
+// startREPLAs starts the REPL as the test user on a pty: the terminal
+// belongs to the user's process and must reach the re-executed nslua as it
+// is (raw mode for editing, cooked with ISIG while a chunk runs).
+func startREPLAs(t *testing.T, p *unpriv) *replTerm {
+	t.Helper()
+	home, err := os.MkdirTemp("", "nslua-rootless-home-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	if err := os.Chown(home, p.uid, p.gid); err != nil {
+		t.Fatal(err)
+	}
+	cmd := p.command(context.Background(), []string{"XDG_STATE_HOME=" + home, "TERM=xterm"})
+	cmd.Env = append(cmd.Env, "HOME="+home)
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	go rt.readLoop()
+	go func() { cmd.Wait(); close(rt.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-rt.done:
+		default:
+			cmd.Process.Kill() // this test's own child, by pid
+			<-rt.done
+		}
+		f.Close()
+	})
+	rt.expect("nslua> ")
+	return rt
+}
+
+// Ctrl-C on the terminal interrupts a running chunk of the rootless REPL, as
+// it does as root, and the REPL goes on: the terminal signals the whole
+// foreground group, and the parent's forwarded copy does no extra harm.
+func TestRootlessTerminal(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	rt := startREPLAs(t, p)
+	rt.send(`require("nslua").rootless` + "\r")
+	rt.expect("true")
+	rt.expect("nslua> ")
+	for i := 0; i < 3; i++ {
+		rt.send("while true do end\r")
+		rt.waitCooked()
+		rt.send("\x03")
+		rt.expect("interrupted")
+		rt.expect("nslua> ")
+		rt.send(fmt.Sprintf("40 + %d\r", i))
+		rt.expect(strconv.Itoa(40 + i))
+		rt.expect("nslua> ")
+	}
+	rt.send("x = 1") // half a line: raw mode
+	rt.expect("x = 1")
+	if err := rt.cmd.Process.Signal(unix.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := rt.exitCode(); code != 143 {
+		t.Errorf("exit %d after SIGTERM, want 143", code)
+	}
+	tio, err := unix.IoctlGetTermios(int(rt.pty.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != unix.ICANON|unix.ECHO|unix.ISIG {
+		t.Errorf("terminal left in raw mode: lflag %#x", tio.Lflag)
 	}
 }
