@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -586,15 +585,23 @@ func TestRootlessTerminal(t *testing.T) {
 	rt.send(`require("nslua").rootless` + "\r")
 	rt.expect("true")
 	rt.expect("nslua> ")
-	for i := 0; i < 3; i++ {
-		rt.send("while true do end\r")
-		rt.waitCooked()
-		rt.send("\x03")
-		rt.expect("interrupted")
-		rt.expect("nslua> ")
-		rt.send(fmt.Sprintf("40 + %d\r", i))
-		rt.expect(strconv.Itoa(40 + i))
-		rt.expect("nslua> ")
+	rt.send("while true do end\r")
+	rt.waitCooked()
+	rt.send("\x03")
+	rt.expect("interrupted")
+	rt.expect("nslua> ")
+	rt.send("40 + 2\r")
+	rt.expect("42")
+	rt.expect("nslua> ")
+	// as a shell does for a job: the script's process has a group of its
+	// own that holds the terminal's foreground; the waiting parent is in the
+	// background and gets no second copy of the terminal's signals (ps's
+	// PGID and TPGID, from /proc/PID/stat)
+	child := childOf(t, rt.cmd.Process.Pid)
+	pgrp, tpgid := statPgrp(t, child)
+	ppgrp, _ := statPgrp(t, rt.cmd.Process.Pid)
+	if pgrp != child || tpgid != child || ppgrp == tpgid {
+		t.Errorf("script pgrp %d, terminal foreground %d, parent pgrp %d: want the script's own group in the foreground", pgrp, tpgid, ppgrp)
 	}
 	rt.send("x = 1") // half a line: raw mode
 	rt.expect("x = 1")
@@ -611,4 +618,34 @@ func TestRootlessTerminal(t *testing.T) {
 	if tio.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != unix.ICANON|unix.ECHO|unix.ISIG {
 		t.Errorf("terminal left in raw mode: lflag %#x", tio.Lflag)
 	}
+}
+
+// childOf returns the only child of pid (the re-executed nslua).
+func childOf(t *testing.T, pid int) int {
+	t.Helper()
+	tasks, _ := filepath.Glob("/proc/" + strconv.Itoa(pid) + "/task/*/children")
+	var kids []string
+	for _, f := range tasks {
+		data, _ := os.ReadFile(f)
+		kids = append(kids, strings.Fields(string(data))...)
+	}
+	if len(kids) != 1 {
+		t.Fatalf("pid %d has children %v, want one", pid, kids)
+	}
+	c, _ := strconv.Atoi(kids[0])
+	return c
+}
+
+// statPgrp reads the process group and the terminal's foreground group of
+// pid from /proc/PID/stat (fields 5 and 8).
+func statPgrp(t *testing.T, pid int) (pgrp, tpgid int) {
+	t.Helper()
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	pgrp, _ = strconv.Atoi(f[2])
+	tpgid, _ = strconv.Atoi(f[5])
+	return pgrp, tpgid
 }

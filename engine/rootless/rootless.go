@@ -30,9 +30,7 @@ import (
 // dirEnv carries the runtime directory from the parent to the child.
 const dirEnv = "_NSLUA_ROOTLESS_DIR"
 
-// Forwarded are the signals the waiting parent passes on to the child. The
-// terminal sends SIGINT and SIGWINCH to the whole foreground process group,
-// so the child may see those twice; nslua's handling of both is idempotent.
+// Forwarded are the signals the waiting parent passes on to the child.
 var Forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGWINCH}
 
 // Reexec runs nslua again (argv0 and args as given) as root of a new user
@@ -86,6 +84,19 @@ func Reexec(argv0 string, args []string) int {
 	}
 	cmd.Env = env
 
+	tty := foregroundTerminal()
+	if tty >= 0 {
+		// The child gets a process group of its own and the terminal's
+		// foreground with it, as a shell gives a job: Ctrl-C, Ctrl-Z and
+		// window changes then reach the child alone, once, and what this
+		// process receives (kill from elsewhere) is forwarded once.
+		// SIGTTOU is ignored so that this process, now in the background,
+		// may take the terminal back and write to it.
+		signal.Ignore(syscall.SIGTTOU)
+		cmd.SysProcAttr.Setpgid = true
+		cmd.SysProcAttr.Foreground = true
+		cmd.SysProcAttr.Ctty = tty
+	}
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, Forwarded...)
 	defer signal.Stop(sigs)
@@ -93,11 +104,16 @@ func Reexec(argv0 string, args []string) int {
 		fmt.Fprintf(os.Stderr, "nslua: rootless: start: %v\n", err)
 		return 1
 	}
+	pid := cmd.Process.Pid
+	if tty >= 0 {
+		defer setForeground(tty, unix.Getpgrp())
+	}
 	if sync != nil {
 		cmd.ExtraFiles[0].Close()
-		maps.write(sync, cmd.Process.Pid)
+		maps.write(sync, pid)
 	}
 	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		for {
 			select {
@@ -108,25 +124,53 @@ func Reexec(argv0 string, args []string) int {
 			}
 		}
 	}()
-	err = cmd.Wait()
-	close(done)
-	return exitCode(cmd, err)
+	return wait(pid, tty)
 }
 
-func exitCode(cmd *exec.Cmd, err error) int {
-	if cmd.ProcessState == nil {
-		fmt.Fprintf(os.Stderr, "nslua: rootless: %v\n", err)
-		return 1
+// wait reaps the child and returns its exit code. With the terminal handed
+// to the child, it also does a shell's part when the child stops (Ctrl-Z):
+// it takes the terminal back and stops itself, so that the user's shell sees
+// the job stopped; when the shell continues it, it hands the terminal to the
+// child again and continues the child too.
+func wait(pid, tty int) int {
+	for {
+		var ws unix.WaitStatus
+		_, err := unix.Wait4(pid, &ws, unix.WUNTRACED, nil)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "nslua: rootless: wait: %v\n", err)
+			return 1
+		}
+		switch {
+		case ws.Exited():
+			return ws.ExitStatus()
+		case ws.Signaled():
+			return 128 + int(ws.Signal())
+		case ws.Stopped() && tty >= 0:
+			setForeground(tty, unix.Getpgrp())
+			unix.Kill(0, unix.SIGTSTP) // stops here until the shell continues us
+			setForeground(tty, pid)
+			unix.Kill(-pid, unix.SIGCONT)
+		}
 	}
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if !ok {
-		fmt.Fprintf(os.Stderr, "nslua: rootless: %v\n", err)
-		return 1
+}
+
+// foregroundTerminal returns which of fds 0, 1, 2 is a terminal whose
+// foreground process group is this process's, or -1.
+func foregroundTerminal() int {
+	pgrp := unix.Getpgrp()
+	for fd := 0; fd <= 2; fd++ {
+		if fg, err := unix.IoctlGetInt(fd, unix.TIOCGPGRP); err == nil && fg == pgrp {
+			return fd
+		}
 	}
-	if ws.Signaled() {
-		return 128 + int(ws.Signal())
-	}
-	return ws.ExitStatus()
+	return -1
+}
+
+func setForeground(tty, pgrp int) {
+	unix.IoctlSetPointerInt(tty, unix.TIOCSPGRP, pgrp)
 }
 
 // idMaps holds the newuidmap/newgidmap arguments for the caller's
