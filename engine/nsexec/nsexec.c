@@ -23,6 +23,7 @@
 // sees) and the process exits 1.
 
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -60,7 +61,16 @@ static void fail(const char *op, const char *arg, int e)
 		}
 		_exit(127);
 	}
-	fprintf(stderr, "nslua: rootless: %s(%s): %s\n", op, arg, strerror(e));
+	// as engine.OpError reads: "EPERM: unshare(user): operation not permitted"
+	char text[128];
+	snprintf(text, sizeof text, "%s", strerror(e));
+	text[0] = (char)tolower((unsigned char)text[0]);
+	const char *name = strerrorname_np(e);
+	fprintf(stderr, "nslua: rootless: %s: %s(%s): %s%s\n", name ? name : "EIO", op, arg, text,
+		strcmp(op, "unshare") == 0 && strcmp(arg, "user") == 0
+			? " (are unprivileged user namespaces disabled? see user.max_user_namespaces, "
+			  "kernel.unprivileged_userns_clone, or an AppArmor userns restriction)"
+			: "");
 	_exit(1);
 }
 

@@ -33,6 +33,9 @@ const SelfExe = "/proc/self/exe"
 // time namespaces are allowed. pid is not among them: setns(pid) only
 // affects children, so the thread that starts the helper joins it instead.
 type Join struct {
+	// Exe is nslua's binary to run the helper from: SelfExe when empty, or
+	// a path such as /proc/self/fd/N of a sealed copy.
+	Exe  string
 	Path string   // the payload's resolved executable
 	Args []string // its argv, Args[0] included
 	Env  []string // its environment; nil: nslua's own
@@ -85,7 +88,11 @@ func (j *Join) Command() (*exec.Cmd, *Pending, error) {
 		env = os.Environ()
 	}
 	env = withoutMarkers(env)
-	cmd := &exec.Cmd{Path: SelfExe, Args: j.Args, Dir: ""}
+	exe := j.Exe
+	if exe == "" {
+		exe = SelfExe
+	}
+	cmd := &exec.Cmd{Path: exe, Args: j.Args}
 	set := func(k, v string) { env = append(env, k+"="+v) }
 	set("_NSLUA_NSEXEC", "join")
 	set("_NSLUA_NSEXEC_PATH", j.Path)

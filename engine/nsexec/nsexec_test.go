@@ -41,15 +41,25 @@ func target(t *testing.T, offset int) int {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := cmd.Process.Pid
-	self := link(t, "/proc/self/ns/time")
-	deadline := time.Now().Add(10 * time.Second)
-	for link(t, "/proc/"+strconv.Itoa(pid)+"/ns/time") == self {
-		if time.Now().After(deadline) {
-			t.Fatal("target never entered its time namespace")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	waitExec(t, pid, "sleep")
 	return pid
+}
+
+// waitExec polls until pid runs comm: unshare(1) has written the maps and
+// exec'd it, in its new namespaces.
+func waitExec(t *testing.T, pid int, comm string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		data, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/comm")
+		if strings.TrimSpace(string(data)) == comm {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d never exec'd %s", pid, comm)
+		}
+		time.Sleep(2 * time.Millisecond) // polling interval
+	}
 }
 
 func link(t *testing.T, path string) string {
@@ -170,14 +180,7 @@ func TestJoinAsOwner(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	pid := cmd.Process.Pid
-	self := link(t, "/proc/self/ns/net")
-	deadline := time.Now().Add(10 * time.Second)
-	for link(t, "/proc/"+strconv.Itoa(pid)+"/ns/net") == self {
-		if time.Now().After(deadline) {
-			t.Fatal("target never entered its net namespace")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	waitExec(t, pid, "sleep")
 	j := &Join{Path: "/bin/sh", Args: []string{"sh", "-c", "readlink /proc/self/ns/net"}, UID: -1, GID: -1,
 		NS: []engine.Target{openNS(t, pid, engine.KindUser), openNS(t, pid, engine.KindNet)}}
 	c, p, err := j.Command()
