@@ -60,7 +60,11 @@ func (vm *VM) ArgError(L *lua.LState, n int, format string, args ...any) {
 
 // TypeError raises "bad argument #n to 'fn' (T expected, got U)".
 func (vm *VM) TypeError(L *lua.LState, n int, want string) {
-	vm.ArgError(L, n, "%s expected, got %s", want, TypeName(L.Get(n)))
+	got := "no value" // L.Get gives nil for an absent argument; lua.c says "no value"
+	if n <= L.GetTop() {
+		got = TypeName(L.Get(n))
+	}
+	vm.ArgError(L, n, "%s expected, got %s", want, got)
 }
 
 // TypeName is the Lua type of v, or "no value" for an absent argument, and

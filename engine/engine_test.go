@@ -211,6 +211,9 @@ func TestArgErrorWording(t *testing.T) {
 		`unshare("net", {})`:      `t.lua:1: bad argument #2 to 'unshare' (string expected, got table)`,
 		`unshare("net", "a", 3)`:  `t.lua:1: bad argument #3 to 'unshare' (no more than 2 argument(s) expected, got 3)`,
 		`sleep("x")`:              `t.lua:1: bad argument #1 to 'sleep' (number expected, got string)`,
+		`sleep()`:                 `t.lua:1: bad argument #1 to 'sleep' (number expected, got no value)`,
+		`sleep(nil)`:              `t.lua:1: bad argument #1 to 'sleep' (number expected, got nil)`,
+		`sleep(1, nil)`:           `t.lua:1: bad argument #2 to 'sleep' (table expected, got nil)`,
 		`sleep(1.5)`:              `t.lua:1: bad argument #1 to 'sleep' (integer expected, got 1.5)`,
 		`sleep(1, 2)`:             `t.lua:1: bad argument #2 to 'sleep' (table expected, got number)`,
 		`sleep(1, {}, "f")`:       `t.lua:1: bad argument #3 to 'sleep' (function expected, got string)`,
@@ -315,13 +318,17 @@ if which == 1 then check(false, 1) end
 if which == 2 then check(false, 2) end
 if which == 3 then api(false) end
 if which == 0 then check(false, 0) end
-if which == "table" then error({code = 7}) end`
+if which == "table" then error({code = 7}) end
+if which == "none" then error() end
+if which == "obj" then error(setmetatable({}, {__tostring = function() return "custom error object" end})) end`
 	for level, want := range map[any]string{
 		1:       "t.lua:2: bad value",
 		2:       "t.lua:6: bad value",
 		3:       "t.lua:7: bad value",
 		0:       "bad value",
 		"table": "(error object is a table value)",
+		"obj":   "custom error object",
+		"none":  "nil",
 	} {
 		var arg lua.LValue = lua.LString(fmt.Sprint(level))
 		if n, ok := level.(int); ok {
@@ -369,12 +376,25 @@ func TestOSExitUnwinds(t *testing.T) {
 		"os.exit(false)":                        1,
 		"local function f() os.exit(7) end f()": 7,
 		"coroutine.wrap(function() os.exit(9) end)()": 9,
+		// protected calls catch errors, but not os.exit
+		"pcall(os.exit, 4)": 4,
+		"local ok = pcall(function() os.exit(6) end); after()":                6,
+		"xpcall(function() os.exit(8) end, function(e) after() return e end)": 8,
+		"coroutine.resume(coroutine.create(function() os.exit(5) end))":       5,
+		"pcall(function() pcall(os.exit, 11); after() end); after()":          11,
+		"local ok = pcall(os.exit, 2); os.exit(12)":                           2,
+		"callback(function() os.exit(13) end); after()":                       13,
 	} {
 		vm := New(nil, nil)
 		closed := false
 		vm.OnClose("flag", func() error { closed = true; return nil })
 		after := false
 		vm.L.SetGlobal("after", vm.L.NewFunction(func(*lua.LState) int { after = true; return 0 }))
+		// a binding that calls back into Lua protected, as ns.with does
+		vm.L.SetGlobal("callback", vm.Func("callback", func(L *lua.LState) int {
+			L.PCall(0, 0, nil)
+			return 0
+		}))
 		le := mustFail(t, vm, code+"; after()")
 		if le.Exit == nil || *le.Exit != want || le.ExitCode() != want {
 			t.Errorf("%s: exit %v, want %d (%+v)", code, le.Exit, want, le)

@@ -9,7 +9,7 @@ import lua "github.com/yuin/gopher-lua"
 func (vm *VM) fixErrorLevel() {
 	L := vm.L
 	L.SetGlobal("error", L.NewFunction(func(L *lua.LState) int {
-		obj := L.CheckAny(1)
+		obj := L.Get(1) // error() raises nil, as in Lua 5.1
 		level := L.OptInt(2, 1)
 		if level >= 2 {
 			level++

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -145,8 +146,12 @@ func (in *inspector) table(t *lua.LTable, level int, indent string) string {
 	if in.path[t] {
 		return "<cycle>"
 	}
-	entries := tableEntries(t)
-	if len(entries) == 0 {
+	limit := in.opts.MaxItems
+	if level >= in.opts.Depth {
+		limit = 0
+	}
+	shown, total := tableEntries(t, limit)
+	if total == 0 {
 		return "{}"
 	}
 	if level >= in.opts.Depth {
@@ -156,10 +161,6 @@ func (in *inspector) table(t *lua.LTable, level int, indent string) string {
 	defer delete(in.path, t)
 
 	inner := indent + "  "
-	shown := entries
-	if len(shown) > in.opts.MaxItems {
-		shown = shown[:in.opts.MaxItems]
-	}
 	items := make([]string, 0, len(shown)+1)
 	keyed := make([]bool, 0, len(shown)+1)
 	for _, e := range shown {
@@ -170,7 +171,7 @@ func (in *inspector) table(t *lua.LTable, level int, indent string) string {
 		items = append(items, s)
 		keyed = append(keyed, e.key != nil)
 	}
-	if more := len(entries) - len(shown); more > 0 {
+	if more := total - len(shown); more > 0 {
 		items = append(items, fmt.Sprintf("... (%d more)", more))
 		keyed = append(keyed, true)
 	}
@@ -220,8 +221,9 @@ func (in *inspector) key(k lua.LValue, level int, indent string) string {
 }
 
 // tableEntries lists t's array part (1..n without holes) in order, then the
-// other keys sorted: numbers, strings, booleans, then the rest by type.
-func tableEntries(t *lua.LTable) []entry {
+// other keys sorted: numbers, strings, booleans, then the rest by type. Only
+// the first limit entries are returned, with the count of all of them.
+func tableEntries(t *lua.LTable, limit int) ([]entry, int) {
 	var out []entry
 	n := 0
 	for ; ; n++ {
@@ -229,43 +231,60 @@ func tableEntries(t *lua.LTable) []entry {
 		if v == lua.LNil {
 			break
 		}
-		out = append(out, entry{val: v})
+		if n < limit {
+			out = append(out, entry{val: v})
+		}
 	}
-	var rest []entry
+	var nums []lua.LNumber
+	var strs []string
+	var others []lua.LValue
+	total := n
 	t.ForEach(func(k, v lua.LValue) {
 		if num, ok := k.(lua.LNumber); ok && float64(num) >= 1 && float64(num) <= float64(n) && float64(num) == float64(int64(num)) {
 			return // in the array part
 		}
-		rest = append(rest, entry{key: k, val: v})
+		total++
+		if n >= limit {
+			return // only counted
+		}
+		switch k := k.(type) {
+		case lua.LNumber:
+			nums = append(nums, k)
+		case lua.LString:
+			strs = append(strs, string(k))
+		default:
+			others = append(others, k)
+		}
 	})
-	sort.SliceStable(rest, func(i, j int) bool { return keyLess(rest[i].key, rest[j].key) })
-	return append(out, rest...)
+	slices.Sort(nums)
+	slices.Sort(strs)
+	sort.Slice(others, func(i, j int) bool { return otherLess(others[i], others[j]) })
+	add := func(k lua.LValue) {
+		if len(out) < limit {
+			out = append(out, entry{key: k, val: t.RawGet(k)})
+		}
+	}
+	for _, k := range nums {
+		add(k)
+	}
+	for _, k := range strs {
+		add(lua.LString(k))
+	}
+	for _, k := range others {
+		add(k)
+	}
+	return out, total
 }
 
-func keyRank(k lua.LValue) int {
-	switch k.(type) {
-	case lua.LNumber:
-		return 0
-	case lua.LString:
-		return 1
-	case lua.LBool:
-		return 2
+// otherLess orders keys that are neither numbers nor strings: false, true,
+// then by type and address.
+func otherLess(a, b lua.LValue) bool {
+	if ab, ok := a.(lua.LBool); ok {
+		bb, ok := b.(lua.LBool)
+		return !ok || !bool(ab) && bool(bb)
 	}
-	return 3
-}
-
-func keyLess(a, b lua.LValue) bool {
-	ra, rb := keyRank(a), keyRank(b)
-	if ra != rb {
-		return ra < rb
-	}
-	switch a := a.(type) {
-	case lua.LNumber:
-		return a < b.(lua.LNumber)
-	case lua.LString:
-		return a < b.(lua.LString)
-	case lua.LBool:
-		return !bool(a) && bool(b.(lua.LBool))
+	if _, ok := b.(lua.LBool); ok {
+		return false
 	}
 	if a.Type() != b.Type() {
 		return a.Type().String() < b.Type().String()

@@ -98,14 +98,12 @@ func (vm *VM) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) 
 		le := &LuaError{Message: err.Error(), Signal: vm.Interrupted()}
 		var ae *lua.ApiError
 		if errors.As(err, &ae) {
-			le.Message = luaErrorText(ae.Object)
+			le.Message = luaErrorText(L, ae.Object)
 			le.Traceback = ae.StackTrace
-			if ud, ok := ae.Object.(*lua.LUserData); ok {
-				if ex, ok := ud.Value.(exitRequest); ok {
-					code := int(ex)
-					le.Exit, le.Message, le.Traceback = &code, "", ""
-				}
-			}
+		}
+		if ex := vm.exitRequested(); ex != nil && le.Signal == nil {
+			code := *ex
+			le.Exit, le.Message, le.Traceback = &code, "", ""
 		}
 		if le.Signal != nil {
 			le.Message = "interrupted"
@@ -128,7 +126,7 @@ func (vm *VM) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) 
 
 // luaErrorText turns an error object into text, as lua.c does: a string as is,
 // a value with __tostring through it, anything else by its type.
-func luaErrorText(v lua.LValue) string {
+func luaErrorText(L *lua.LState, v lua.LValue) string {
 	switch v := v.(type) {
 	case lua.LString:
 		return string(v)
@@ -136,6 +134,18 @@ func luaErrorText(v lua.LValue) string {
 		return v.String()
 	case *lua.LNilType:
 		return "nil"
+	}
+	if fn := L.GetMetaField(v, "__tostring"); fn != lua.LNil {
+		top := L.GetTop()
+		defer L.SetTop(top)
+		L.Push(fn)
+		L.Push(v)
+		// a __tostring that raises or returns no string: fall back to the type
+		if L.PCall(1, 1, nil) == nil {
+			if s, ok := L.Get(-1).(lua.LString); ok {
+				return string(s)
+			}
+		}
 	}
 	return fmt.Sprintf("(error object is a %s value)", v.Type())
 }
@@ -194,6 +204,7 @@ func (vm *VM) replaceExit() {
 		default:
 			vm.TypeError(L, 1, "number or boolean")
 		}
+		vm.requestExit(code)
 		ud := L.NewUserData()
 		ud.Value = exitRequest(code)
 		L.Error(ud, 0)

@@ -41,6 +41,7 @@ type VM struct {
 	mu        sync.Mutex
 	cancel    context.CancelFunc
 	interrupt os.Signal // the signal that cancelled the running chunk
+	exit      *int      // the code os.exit asked for (exit.go)
 	closed    bool
 }
 
@@ -115,6 +116,7 @@ func (vm *VM) NewChunkContext() context.Context {
 	vm.mu.Lock()
 	vm.cancel = cancel
 	vm.interrupt = nil
+	vm.exit = nil
 	vm.mu.Unlock()
 	vm.L.SetContext(ctx)
 	return ctx

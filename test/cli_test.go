@@ -188,6 +188,10 @@ func TestCLIMissingScript(t *testing.T) {
 	r := harness.Run(t, "/nonexistent/script.lua")
 	wantCode(t, r, 1)
 	oneCleanLine(t, r, "cannot open /nonexistent/script.lua: no such file or directory")
+	dir := t.TempDir()
+	r = harness.Run(t, dir)
+	wantCode(t, r, 1)
+	oneCleanLine(t, r, "cannot read "+dir+": is a directory")
 }
 
 func TestCLIVersionAndHelp(t *testing.T) {
@@ -436,9 +440,6 @@ nslua.on_exit(function() print("last") end)`)
 // prompts (the REPL's own tests drive it through a pseudo-terminal).
 func TestCLIInteractiveAfterScript(t *testing.T) {
 	harness.NoLeaks(t)
-	if r := harness.RunWith(t, harness.RunOpts{Stdin: "print(1)\n"}, "-i"); r.Stdout == "" && r.Code == 0 {
-		t.Skip("the REPL is still the stub in engine/repl (merge main once it lands)")
-	}
 	s := writeScript(t, "setup.lua", "x = 41")
 	r := harness.RunWith(t, harness.RunOpts{Stdin: "print(x + 1)\n"}, "-i", s)
 	wantCode(t, r, 0)

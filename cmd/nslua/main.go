@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -25,16 +26,16 @@ import (
 var version = "dev"
 
 const usage = `usage: nslua [options] [script [args...]]
-  -e CODE      run CODE (repeatable, before the script)
-  -l NAME      require NAME and bind it to a global of that name
-  -i           enter the REPL after the script / -e
-  -            read the script from stdin
-  -r NAME      run an embedded recipe (nslua -r list lists them)
-  --rootless   run inside a new user namespace mapping the caller to root
-               (the default when started by a non-root user)
+  -e CODE        run CODE (repeatable, before the script)
+  -l NAME        require NAME and bind it to a global of that name
+  -i             enter the REPL after the script / -e
+  -              read the script from stdin
+  -r NAME        run an embedded recipe (nslua -r list lists them)
+  --rootless     run inside a new user namespace mapping the caller to root
+                 (the default when started by a non-root user)
   --no-rootless  run as the calling user even when not root
   -v, --version  print the version
-  -h, --help   print this help
+  -h, --help     print this help
 With no script and no -e, nslua starts the REPL.
 `
 
@@ -146,10 +147,16 @@ func run(argv []string) int {
 		return exitOK
 	}
 
+	// Catch SIGINT and SIGTERM before the VM exists: one that arrives while
+	// the VM is being built interrupts the first chunk, and the closers still
+	// run. Starting the watcher first also lets the runtime start the thread
+	// it needs while the main thread builds the Lua state (start-up time).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	vm := engine.New(modules, stdlib.FS)
 	defer vm.Close()
-	stopSignals := forwardSignals(vm)
-	defer stopSignals()
+	go forwardSignals(vm, sigs)
 
 	code := runVM(vm, c)
 	vm.Close()
@@ -218,6 +225,10 @@ func runScript(vm *engine.VM, name, src string, c *config) int {
 	var err error
 	if src != "" {
 		fn, err = vm.Load(strings.NewReader(src), name)
+	} else if fi, serr := os.Stat(name); serr == nil && fi.IsDir() {
+		// gopher-lua would read a directory as an empty, garbled chunk
+		fmt.Fprintf(os.Stderr, "nslua: cannot read %s: is a directory\n", name)
+		return exitError
 	} else {
 		fn, err = vm.LoadFile(name)
 	}
@@ -252,32 +263,20 @@ func report(err error) int {
 
 // forwardSignals turns SIGINT and SIGTERM into an interrupt of the running
 // chunk; the script then unwinds, the closers run, and nslua exits 130/143.
-func forwardSignals(vm *engine.VM) func() {
-	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case s := <-ch:
-				vm.Interrupt(s)
-			case <-done:
-				return
-			}
-		}
-	}()
-	return func() { signal.Stop(ch); close(done) }
+func forwardSignals(vm *engine.VM, sigs <-chan os.Signal) {
+	for s := range sigs {
+		vm.Interrupt(s)
+	}
 }
 
 // gopher-lua words a syntax error "NAME line:2(column:5) near '=':   syntax
 // error" or "NAME at EOF:   unterminated string"; people and editors expect
 // lua.c's "NAME:2: ..." form, so the message becomes one such line.
-var (
-	syntaxAtLine = regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
-	syntaxAtEOF  = regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
-)
-
+// (The patterns are compiled here, not at init: start-up pays for nothing
+// that only an error needs.)
 func syntaxLine(msg string) string {
+	syntaxAtLine := regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
+	syntaxAtEOF := regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
 	msg = strings.TrimSpace(msg)
 	if strings.Contains(msg, "\n") {
 		msg = msg[:strings.Index(msg, "\n")]
@@ -294,7 +293,9 @@ func syntaxLine(msg string) string {
 // printModules lists the modules require finds without a file, for --help.
 func printModules(w io.Writer) {
 	fmt.Fprintln(w, "\nModules (require \"NAME\"; globals in the REPL and -e):")
-	for _, m := range modules {
+	sorted := append([]engine.Module(nil), modules...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Name < sorted[j].Name })
+	for _, m := range sorted {
 		fmt.Fprintf(w, "  %-12s %s\n", m.Name, m.Doc)
 	}
 	entries, _ := fs.ReadDir(stdlib.FS, ".")

@@ -67,7 +67,7 @@ function test_decode_error_has_position(t)
   t:fails(function() json.decode("[1,]") end, "column 4")
   t:fails(function() json.decode("{} x") end, "after the end of the value")
   t:fails(function() json.decode(42) end, "string expected, got number")
-  t:fails(function() json.decode() end, "bad argument #1 to 'decode' %(string expected")
+  t:fails(function() json.decode() end, "bad argument #1 to 'decode' %(string expected, got no value%)")
   t:fails(function() json.decode("1", "extra") end, "bad argument #2 to 'decode'")
 end
 
@@ -105,4 +105,17 @@ function test_huge_input(t)
   t:eq(#json.decode(json.encode(big)), 1e6)
   local deep = string.rep("[", 2000) .. string.rep("]", 2000)
   t:fails(function() json.decode(deep) end, "nested deeper than 1000 levels")
+end
+
+function test_nul_bytes(t)
+  t:eq(json.decode('"a\\u0000b"'), "a\0b")
+  t:eq(json.encode({ ["k\0"] = "v\0" }), '{"k\\u0000":"v\\u0000"}')
+  t:fails(function() json.decode('"a\0b"') end, "control character 0x00")
+  t:fails(function() json.decode("\0") end, "unexpected byte 0x00")
+end
+
+function test_extra_arguments(t)
+  t:fails(function() json.encode({}, nil, 3) end, "bad argument #3 to 'encode'")
+  t:fails(function() json.array({}, 1) end, "bad argument #2 to 'array'")
+  t:fails(function() json.encode({}, 2) end, "bad argument #2 to 'encode' %(table of options expected, got number%)")
 end

@@ -1,0 +1,28 @@
+-- nslua: the module about the running nslua (exit hooks are tested from
+-- test/cli_test.go, which can watch the process end).
+local nslua = require "nslua"
+
+function test_version_is_a_string(t)
+  t:eq(type(nslua.version), "string")
+  t:ok(#nslua.version > 0)
+end
+
+function test_modules_lists_native_and_stdlib(t)
+  local mods = nslua.modules()
+  local seen = {}
+  for i, m in ipairs(mods) do
+    seen[m] = true
+    if i > 1 then t:ok(mods[i - 1] < m, "modules() is not sorted") end
+  end
+  t:ok(seen.json and seen.nslua and seen.testing, table.concat(mods, ","))
+  for _, m in ipairs(mods) do
+    t:ok(pcall(require, m), "require " .. m)
+  end
+end
+
+function test_bad_arguments(t)
+  t:fails(function() nslua.modules(1) end, "bad argument #1 to 'modules' %(no more than 0 argument%(s%) expected, got 1%)")
+  t:fails(function() nslua.on_exit() end, "bad argument #1 to 'on_exit' %(function expected, got no value%)")
+  t:fails(function() nslua.on_exit("print") end, "function expected, got string")
+  t:fails(function() nslua.on_exit(print, 1) end, "bad argument #2 to 'on_exit'")
+end
