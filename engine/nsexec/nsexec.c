@@ -270,7 +270,12 @@ static void join(char **argv)
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		unsetenv(vars[i]);
 	extern char **environ;
-	execve(path, argv, environ);
+	// a bare name is looked up in the payload's PATH, inside the joined
+	// mount namespace
+	if (strchr(path, '/'))
+		execve(path, argv, environ);
+	else
+		execvpe(path, argv, environ);
 	fail("execve", path, errno);
 }
 

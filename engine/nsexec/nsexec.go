@@ -35,8 +35,11 @@ const SelfExe = "/proc/self/exe"
 type Join struct {
 	// Exe is nslua's binary to run the helper from: SelfExe when empty, or
 	// a path such as /proc/self/fd/N of a sealed copy.
-	Exe  string
-	Path string   // the payload's resolved executable
+	Exe string
+	// Path is the payload: a path, or a bare name looked up in the PATH of
+	// Env after the namespaces were joined (inside a joined mount
+	// namespace, as nsenter does).
+	Path string
 	Args []string // its argv, Args[0] included
 	Env  []string // its environment; nil: nslua's own
 	// NS lists the namespaces to enter: any kind but pid. The fds stay the
@@ -58,17 +61,27 @@ type Pending struct {
 	files []*os.File // our copies of what the child inherited
 }
 
-// Command builds the helper command for j. The caller may set Stdin, Stdout,
-// Stderr and SysProcAttr (Setsid, Setctty, Pdeathsig, Cloneflags for
-// namespaces that are not joined) before Start, then must call Started (nil
-// when Start failed) and, when that returns an error, reap the process with
-// cmd.Wait.
-func (j *Join) Command() (*exec.Cmd, *Pending, error) {
+// Helper is what starts a Join's helper process: run Exe with Args and Env,
+// with the caller's stdin, stdout and stderr as fds 0-2 and Extra as fds
+// 3, 4, ... (os.StartProcess's Files, or exec.Cmd's ExtraFiles).
+type Helper struct {
+	Exe   string
+	Args  []string
+	Env   []string
+	Extra []*os.File
+	*Pending
+}
+
+// Prepare builds the helper for j. The caller starts it (any SysProcAttr:
+// Setsid, Setctty, Pdeathsig, Cloneflags for namespaces that are not joined)
+// and must then call Started with the start error; when Started fails, the
+// caller reaps the process.
+func (j *Join) Prepare() (*Helper, error) {
 	if j.Path == "" || len(j.Args) == 0 {
-		return nil, nil, errors.New("nsexec: no program")
+		return nil, errors.New("nsexec: no program")
 	}
 	if j.Unshare&unix.CLONE_NEWPID != 0 {
-		return nil, nil, engine.Errorf(unix.EINVAL, "unshare", "pid", "a new pid namespace cannot be combined with joining a user or time namespace")
+		return nil, engine.Errorf(unix.EINVAL, "unshare", "pid", "a new pid namespace cannot be combined with joining a user or time namespace")
 	}
 	p := &Pending{}
 	ok := false
@@ -79,7 +92,7 @@ func (j *Join) Command() (*exec.Cmd, *Pending, error) {
 	}()
 	r, w, err := os.Pipe()
 	if err != nil {
-		return nil, nil, &engine.OpError{Op: "pipe", Arg: "nsexec", Err: err}
+		return nil, &engine.OpError{Op: "pipe", Arg: "nsexec", Err: err}
 	}
 	p.r = r
 	p.files = append(p.files, w)
@@ -88,28 +101,27 @@ func (j *Join) Command() (*exec.Cmd, *Pending, error) {
 		env = os.Environ()
 	}
 	env = withoutMarkers(env)
-	exe := j.Exe
-	if exe == "" {
-		exe = SelfExe
+	h := &Helper{Exe: j.Exe, Args: j.Args, Pending: p}
+	if h.Exe == "" {
+		h.Exe = SelfExe
 	}
-	cmd := &exec.Cmd{Path: exe, Args: j.Args}
 	set := func(k, v string) { env = append(env, k+"="+v) }
 	set("_NSLUA_NSEXEC", "join")
 	set("_NSLUA_NSEXEC_PATH", j.Path)
 	set("_NSLUA_NSEXEC_ERR", strconv.Itoa(3))
-	cmd.ExtraFiles = append(cmd.ExtraFiles, w)
+	h.Extra = append(h.Extra, w)
 	for _, t := range j.NS {
 		if t.Kind == engine.KindPID {
-			return nil, nil, engine.Errorf(unix.EINVAL, "setns", "pid", "join the pid namespace on the spawning thread")
+			return nil, engine.Errorf(unix.EINVAL, "setns", "pid", "join the pid namespace on the spawning thread")
 		}
 		fd, err := unix.FcntlInt(uintptr(t.Fd), unix.F_DUPFD_CLOEXEC, 0)
 		if err != nil {
-			return nil, nil, &engine.OpError{Op: "dup", Arg: "namespace fd", Err: err}
+			return nil, &engine.OpError{Op: "dup", Arg: "namespace fd", Err: err}
 		}
 		f := os.NewFile(uintptr(fd), t.Kind.String())
 		p.files = append(p.files, f)
-		set("_NSLUA_NSEXEC_"+strings.ToUpper(t.Kind.String()), strconv.Itoa(3+len(cmd.ExtraFiles)))
-		cmd.ExtraFiles = append(cmd.ExtraFiles, f)
+		set("_NSLUA_NSEXEC_"+strings.ToUpper(t.Kind.String()), strconv.Itoa(3+len(h.Extra)))
+		h.Extra = append(h.Extra, f)
 	}
 	if j.Unshare != 0 {
 		set("_NSLUA_NSEXEC_UNSHARE", strconv.Itoa(j.Unshare))
@@ -126,9 +138,20 @@ func (j *Join) Command() (*exec.Cmd, *Pending, error) {
 	if j.Deathsig != 0 {
 		set("_NSLUA_NSEXEC_PDEATHSIG", strconv.Itoa(int(j.Deathsig)))
 	}
-	cmd.Env = env
+	h.Env = env
 	ok = true
-	return cmd, p, nil
+	return h, nil
+}
+
+// Command is Prepare as an exec.Cmd. The caller may set Stdin, Stdout,
+// Stderr and SysProcAttr before Start, then must call Started (with what
+// Start returned) and, when that fails, reap the process with cmd.Wait.
+func (j *Join) Command() (*exec.Cmd, *Pending, error) {
+	h, err := j.Prepare()
+	if err != nil {
+		return nil, nil, err
+	}
+	return &exec.Cmd{Path: h.Exe, Args: h.Args, Env: h.Env, ExtraFiles: h.Extra}, h.Pending, nil
 }
 
 // Started waits until the helper exec'd the payload (nil) or failed (an

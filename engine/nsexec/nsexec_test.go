@@ -103,9 +103,9 @@ func run(t *testing.T, j *Join) (string, error) {
 func TestJoinUserAndTime(t *testing.T) {
 	needRoot(t)
 	pid := target(t, 100000)
-	sh, _ := exec.LookPath("sh")
 	out, err := run(t, &Join{
-		Path: sh,
+		Path: "sh", // looked up in Env's PATH by the helper
+		Env:  []string{"PATH=/usr/bin:/bin"},
 		Args: []string{"sh", "-c", "readlink /proc/self/ns/user /proc/self/ns/time; id -u; cat /proc/uptime; env"},
 		NS:   []engine.Target{openNS(t, pid, engine.KindUser), openNS(t, pid, engine.KindTime)},
 		UID:  -1, GID: -1,
