@@ -34,11 +34,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 #ifndef CLONE_NEWCGROUP
 #define CLONE_NEWCGROUP 0x02000000
@@ -202,6 +206,9 @@ static void join(char **argv)
 	err_fd = env_int("_NSLUA_NSEXEC_ERR", -1);
 	if (err_fd >= 0)
 		fcntl(err_fd, F_SETFD, FD_CLOEXEC);
+	int exe_fd = env_int("_NSLUA_NSEXEC_EXEFD", -1);
+	if (exe_fd >= 0)
+		fcntl(exe_fd, F_SETFD, FD_CLOEXEC); // the payload never inherits it
 	for (int i = 0; i < n; i++) {
 		ns[i].fd = env_int(ns[i].env, -1);
 		if (ns[i].fd >= 0)
@@ -264,11 +271,14 @@ static void join(char **argv)
 		if (ns[i].fd >= 0)
 			close(ns[i].fd);
 	}
-	const char *vars[] = {"_NSLUA_NSEXEC", "_NSLUA_NSEXEC_ERR", "_NSLUA_NSEXEC_PATH",
+	const char *vars[] = {"_NSLUA_NSEXEC", "_NSLUA_NSEXEC_ERR", "_NSLUA_NSEXEC_EXEFD", "_NSLUA_NSEXEC_PATH",
 			      "_NSLUA_NSEXEC_CWD", "_NSLUA_NSEXEC_UID", "_NSLUA_NSEXEC_GID",
 			      "_NSLUA_NSEXEC_UNSHARE", "_NSLUA_NSEXEC_PDEATHSIG"};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
 		unsetenv(vars[i]);
+	// No descriptor of nslua's reaches the payload, even one its parent
+	// inherited without close-on-exec.
+	syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
 	extern char **environ;
 	// a bare name is looked up in the payload's PATH, inside the joined
 	// mount namespace

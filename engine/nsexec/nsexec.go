@@ -33,9 +33,14 @@ const SelfExe = "/proc/self/exe"
 // time namespaces are allowed. pid is not among them: setns(pid) only
 // affects children, so the thread that starts the helper joins it instead.
 type Join struct {
-	// Exe is nslua's binary to run the helper from: SelfExe when empty, or
-	// a path such as /proc/self/fd/N of a sealed copy.
+	// Exe is nslua's binary to run the helper from: SelfExe when empty.
 	Exe string
+	// ExeFd is an open copy of nslua's binary (a sealed memfd)
+	// to run instead of Exe: the helper gets it among its fds and is
+	// executed through /proc/self/fd, so a process that may reach the
+	// helper can never reach the binary on disk (runc's CVE-2019-5736).
+	// Zero means unset (fd 0 is never a binary).
+	ExeFd int
 	// Path is the payload: a path, or a bare name looked up in the PATH of
 	// Env after the namespaces were joined (inside a joined mount
 	// namespace, as nsenter does).
@@ -121,6 +126,18 @@ func (j *Join) Prepare() (*Helper, error) {
 		f := os.NewFile(uintptr(fd), t.Kind.String())
 		p.files = append(p.files, f)
 		set("_NSLUA_NSEXEC_"+strings.ToUpper(t.Kind.String()), strconv.Itoa(3+len(h.Extra)))
+		h.Extra = append(h.Extra, f)
+	}
+	if j.ExeFd > 0 {
+		fd, err := unix.FcntlInt(uintptr(j.ExeFd), unix.F_DUPFD_CLOEXEC, 0)
+		if err != nil {
+			return nil, &engine.OpError{Op: "dup", Arg: "nslua binary", Err: err}
+		}
+		f := os.NewFile(uintptr(fd), "nslua")
+		p.files = append(p.files, f)
+		n := strconv.Itoa(3 + len(h.Extra))
+		h.Exe = "/proc/self/fd/" + n
+		set("_NSLUA_NSEXEC_EXEFD", n)
 		h.Extra = append(h.Extra, f)
 	}
 	if j.Unshare != 0 {

@@ -4,6 +4,7 @@ package nsexec
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -209,5 +210,39 @@ func TestParseFailure(t *testing.T) {
 	}
 	if err := parseFailure("garbage"); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// The helper may run from an open copy of the binary (a memfd), and the
+// payload inherits none of the helper's descriptors: only 0, 1, 2 (and the
+// directory ls itself opens).
+func TestJoinFromCopyLeaksNoFds(t *testing.T) {
+	needRoot(t)
+	pid := target(t, 0)
+	src, err := os.Open("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	mfd, err := unix.MemfdCreate("nslua-test", unix.MFD_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := os.NewFile(uintptr(mfd), "memfd")
+	defer mem.Close()
+	if _, err := io.Copy(mem, src); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, &Join{
+		ExeFd: mfd,
+		Path:  "/bin/ls", Args: []string{"ls", "/proc/self/fd"},
+		NS:  []engine.Target{openNS(t, pid, engine.KindUser), openNS(t, pid, engine.KindTime)},
+		UID: -1, GID: -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Fields(out); strings.Join(got, " ") != "0 1 2 3" {
+		t.Errorf("the payload has fds %v, want 0 1 2 and ls's own 3", got)
 	}
 }
