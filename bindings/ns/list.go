@@ -174,14 +174,7 @@ func readPids(proc int) ([]int, error) {
 	if err != nil {
 		return nil, &engine.OpError{Op: "readdir", Arg: "/proc", Err: err}
 	}
-	var pids []int
-	for _, n := range names {
-		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
-			pids = append(pids, pid)
-		}
-	}
-	sort.Ints(pids)
-	return pids, nil
+	return engine.PIDs(names), nil
 }
 
 // readDirNames lists a directory relative to dirfd with getdents.

@@ -163,9 +163,9 @@ func (b *binding) open(L *lua.LState) int {
 	var path string
 	switch v := L.Get(2).(type) {
 	case lua.LNumber:
-		path = "/proc/" + strconv.Itoa(checkPID(vm, L, 2)) + "/ns/" + k.String()
+		path = "/proc/" + strconv.Itoa(vm.CheckPID(L, 2)) + "/ns/" + k.String()
 	case *lua.LUserData:
-		path = "/proc/" + strconv.Itoa(checkPID(vm, L, 2)) + "/ns/" + k.String()
+		path = "/proc/" + strconv.Itoa(vm.CheckPID(L, 2)) + "/ns/" + k.String()
 	case lua.LString:
 		s := string(v)
 		switch {
@@ -193,24 +193,6 @@ func (b *binding) open(L *lua.LState) int {
 	}
 	_, n := b.pushNew(L, fd, k, path)
 	return n
-}
-
-// checkPID reads a pid (a positive integer) or a process object.
-func checkPID(vm *engine.VM, L *lua.LState, n int) int {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		pid := int(v)
-		if float64(pid) != float64(v) || pid <= 0 {
-			vm.ArgError(L, n, "invalid pid %v", v)
-		}
-		return pid
-	case *lua.LUserData:
-		if p, ok := v.Value.(engine.PIDer); ok {
-			return p.PID()
-		}
-	}
-	vm.TypeError(L, n, "pid or process")
-	return 0
 }
 
 // ns.current(type): the script's own namespace of that type (for pid, the
@@ -302,8 +284,75 @@ func (b *binding) create(L *lua.LState) int {
 	k := b.checkKind(L, 1)
 	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation")
 	vm.NoMoreArgs(L, 2)
-	name, pin := o.String("name", ""), o.String("pin", "")
-	keep := o.Bool("keep", false)
+	name, pin, keep := b.checkPlace(L, o, k)
+	if err := refuseKeep(pin+name, keep); err != nil {
+		return engine.Fail(L, err)
+	}
+	for _, c := range []struct {
+		key  string
+		want engine.Kind
+	}{{"uid_map", engine.KindUser}, {"gid_map", engine.KindUser}, {"offsets", engine.KindTime}, {"propagation", engine.KindMnt}} {
+		if o.Has(c.key) && k != c.want {
+			o.Fail(c.key, "applies to a %s namespace, not %s", c.want, k)
+		}
+	}
+	var fd int
+	var err error
+	switch k {
+	case engine.KindUser, engine.KindTime:
+		fd, err = CreateChild(vm.Current(), k, ChildOpts{
+			UIDMap:  checkIDMap(o, "uid_map", unix.Geteuid()),
+			GIDMap:  checkIDMap(o, "gid_map", unix.Getegid()),
+			Offsets: checkOffsets(L, o),
+		})
+	case engine.KindPID:
+		vm.ArgError(L, 1, "a pid namespace needs a process inside: use proc.spawn{ns = {pid = \"new\"}}")
+	case engine.KindMnt:
+		prop := b.checkPropagation(o)
+		if pin != "" {
+			// made and pinned together: the pin may need a retry (CreatePinnedMnt)
+			if fd, err = CreatePinnedMnt(vm.Current(), prop, pin); err != nil {
+				return engine.Fail(L, rootlessPinError(err, pin))
+			}
+			if err := b.forgetPinAtExit(pin, keep); err != nil {
+				unix.Close(fd)
+				return engine.Fail(L, err)
+			}
+			_, n := b.pushNew(L, fd, k, pin)
+			return n
+		}
+		fd, err = Create(vm.Current(), k, prop, -1)
+	case engine.KindNet:
+		if name != "" {
+			fd, err = createNamed(vm.Current(), name)
+			if err != nil {
+				return engine.Fail(L, err)
+			}
+			_, n := b.pushNew(L, fd, k, engine.NetnsPath(name))
+			return n
+		}
+		fd, err = Create(vm.Current(), k, "", -1)
+	default:
+		fd, err = Create(vm.Current(), k, "", -1)
+	}
+	if err != nil {
+		return engine.Fail(L, err)
+	}
+	path := FdPath(fd)
+	if pin != "" {
+		if err := b.pin(fd, k, pin, keep); err != nil {
+			unix.Close(fd)
+			return engine.Fail(L, err)
+		}
+		path = pin
+	}
+	_, n := b.pushNew(L, fd, k, path)
+	return n
+}
+
+// checkPlace validates ns.create's name, pin and keep options.
+func (b *binding) checkPlace(L *lua.LState, o *engine.Opts, k engine.Kind) (name, pin string, keep bool) {
+	name, pin, keep = o.String("name", ""), o.String("pin", ""), o.Bool("keep", false)
 	if o.Has("name") {
 		if k != engine.KindNet {
 			o.Fail("name", "only a net namespace has a name (use pin for %s)", k)
@@ -316,77 +365,28 @@ func (b *binding) create(L *lua.LState) int {
 		}
 	}
 	if o.Has("pin") {
-		pin = checkPinPath(vm, L, 2, pin)
+		pin = checkPinPath(b.vm, L, 2, pin)
 	}
-	if err := refuseKeep(pin+name, keep); err != nil {
-		return engine.Fail(L, err)
-	}
-	for key, want := range map[string]engine.Kind{"uid_map": engine.KindUser, "gid_map": engine.KindUser,
-		"offsets": engine.KindTime, "propagation": engine.KindMnt} {
-		if o.Has(key) && k != want {
-			o.Fail(key, "applies to a %s namespace, not %s", want, k)
-		}
-	}
-	var fd int
-	var err error
-	switch k {
-	case engine.KindUser, engine.KindTime:
-		co := ChildOpts{
-			UIDMap:  checkIDMap(o, "uid_map", unix.Geteuid()),
-			GIDMap:  checkIDMap(o, "gid_map", unix.Getegid()),
-			Offsets: checkOffsets(L, o),
-		}
-		fd, err = CreateChild(vm.Current(), k, co)
-	case engine.KindPID:
-		vm.ArgError(L, 1, "a pid namespace needs a process inside: use proc.spawn{ns = {pid = \"new\"}}")
-	default:
-		prop := "private"
-		if k == engine.KindMnt {
-			prop = b.checkPropagation(o)
-		}
-		var path string
-		if name != "" {
-			if path, err = PrepareNetnsName(name); err != nil {
-				return engine.Fail(L, err)
-			}
-		}
-		if k == engine.KindMnt && pin != "" {
-			if fd, err = CreatePinnedMnt(vm.Current(), prop, pin); err != nil {
-				return engine.Fail(L, rootlessPinError(err, pin))
-			}
-			if err := b.forgetPinAtExit(pin, keep); err != nil {
-				unix.Close(fd)
-				return engine.Fail(L, err)
-			}
-			_, n := b.pushNew(L, fd, k, pin)
-			return n
-		}
-		fd, err = Create(vm.Current(), k, prop, -1)
-		if err == nil && name != "" {
-			err = NameNetns(fd, path)
-			if err != nil {
-				unix.Close(fd)
-			}
-		} else if err != nil && name != "" {
-			unix.Unlink(path)
-		}
-	}
+	return name, pin, keep
+}
+
+// createNamed is `ip netns add NAME`: the pin file first (so that a taken
+// name fails before anything is made), then the namespace bound onto it.
+func createNamed(cur *engine.ThreadNS, name string) (int, error) {
+	path, err := PrepareNetnsName(name)
 	if err != nil {
-		return engine.Fail(L, err)
+		return -1, err
 	}
-	path := FdPath(fd)
-	switch {
-	case name != "":
-		path = engine.NetnsPath(name)
-	case pin != "":
-		if err := b.pin(fd, k, pin, keep); err != nil {
-			unix.Close(fd)
-			return engine.Fail(L, err)
-		}
-		path = pin
+	fd, err := Create(cur, engine.KindNet, "", -1)
+	if err != nil {
+		unix.Unlink(path)
+		return -1, err
 	}
-	_, n := b.pushNew(L, fd, k, path)
-	return n
+	if err := NameNetns(fd, path); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
 }
 
 // checkPinPath validates a pin path and makes it absolute.

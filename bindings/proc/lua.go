@@ -31,25 +31,6 @@ func Functions(vm *engine.VM) map[string]func(*lua.LState) int {
 
 type binding struct{ vm *engine.VM }
 
-// CheckPID reads argument n as a pid (a positive integer) or a process object
-// (anything implementing engine.PIDer).
-func CheckPID(vm *engine.VM, L *lua.LState, n int) int {
-	switch v := L.Get(n).(type) {
-	case lua.LNumber:
-		pid := int(v)
-		if float64(pid) != float64(v) || pid <= 0 {
-			vm.ArgError(L, n, "invalid pid %v", v)
-		}
-		return pid
-	case *lua.LUserData:
-		if p, ok := v.Value.(engine.PIDer); ok {
-			return p.PID()
-		}
-	}
-	vm.TypeError(L, n, "pid or process")
-	return 0
-}
-
 // proc.self(): nslua's pid ($$).
 func (b *binding) self(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 0)
@@ -71,7 +52,7 @@ func (b *binding) list(L *lua.LState) int {
 // proc.info(pid): a process's identity, credentials and namespaces, as
 // `ps -o pid,ppid,comm,state,euid` and /proc/PID/status.
 func (b *binding) info(L *lua.LState) int {
-	pid := CheckPID(b.vm, L, 1)
+	pid := b.vm.CheckPID(L, 1)
 	b.vm.NoMoreArgs(L, 1)
 	in, err := ReadInfo(pid)
 	if err != nil {
@@ -121,7 +102,7 @@ func (b *binding) info(L *lua.LState) int {
 
 // proc.children(pid): the pids whose parent is pid, sorted (pgrep -P PID).
 func (b *binding) children(L *lua.LState) int {
-	pid := CheckPID(b.vm, L, 1)
+	pid := b.vm.CheckPID(L, 1)
 	b.vm.NoMoreArgs(L, 1)
 	if _, err := ReadStat(pid); err != nil {
 		return engine.Fail(L, err)
@@ -139,7 +120,7 @@ func (b *binding) children(L *lua.LState) int {
 func (b *binding) tree(L *lua.LState) int {
 	pid := 1
 	if L.Get(1) != lua.LNil {
-		pid = CheckPID(b.vm, L, 1)
+		pid = b.vm.CheckPID(L, 1)
 	}
 	b.vm.NoMoreArgs(L, 1)
 	if _, err := ReadStat(pid); err != nil {
@@ -223,7 +204,7 @@ func (b *binding) find(L *lua.LState) int {
 // proc.mounts(pid): the mount table of pid's mount namespace, entries as
 // mount.list's (findmnt -N PID).
 func (b *binding) mounts(L *lua.LState) int {
-	pid := CheckPID(b.vm, L, 1)
+	pid := b.vm.CheckPID(L, 1)
 	b.vm.NoMoreArgs(L, 1)
 	ms, err := mountinfo.Read(pid)
 	if err != nil {
@@ -255,7 +236,7 @@ func (b *binding) mounts(L *lua.LState) int {
 // TERM), as kill(1).
 func (b *binding) kill(L *lua.LState) int {
 	vm := b.vm
-	pid := CheckPID(vm, L, 1)
+	pid := vm.CheckPID(L, 1)
 	vm.NoMoreArgs(L, 2)
 	sig := unix.SIGTERM
 	switch v := L.Get(2).(type) {

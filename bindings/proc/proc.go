@@ -9,7 +9,6 @@ package proc
 import (
 	"bytes"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -217,14 +216,7 @@ func List() ([]int, error) {
 	if err != nil {
 		return nil, &engine.OpError{Op: "readdir", Arg: "/proc", Err: err}
 	}
-	var pids []int
-	for _, n := range names {
-		if pid, err := strconv.Atoi(n); err == nil && pid > 0 {
-			pids = append(pids, pid)
-		}
-	}
-	sort.Ints(pids)
-	return pids, nil
+	return engine.PIDs(names), nil
 }
 
 // Snapshot is every process's stat at one moment, for children and trees.

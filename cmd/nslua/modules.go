@@ -6,8 +6,10 @@ import (
 	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/inspect"
 	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
+	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 )
 
@@ -17,6 +19,7 @@ var modules = []engine.Module{
 	host.Module(version),
 	inspect.Module,
 	json.Module,
+	net.Module,
 	ns.Module,
 	procModule,
 }
@@ -25,8 +28,12 @@ var modules = []engine.Module{
 // spawning (bindings/spawn).
 var procModule = engine.Module{
 	Name: "proc",
-	Doc:  "processes: list, info, tree, find, kill (ps, pstree, pgrep, kill)",
+	Doc:  "processes: list, info, tree, find, kill, spawn, run (ps, pstree, pgrep, kill, unshare)",
 	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
-		return vm.Funcs(proc.Functions(vm))
+		fns := proc.Functions(vm)
+		for name, f := range spawn.Functions(vm) {
+			fns[name] = f
+		}
+		return vm.Funcs(fns)
 	},
 }

@@ -189,6 +189,13 @@ function test_unshare_pid_reaches_workers(t)
     local info = proc.info(init[1])
     t:eq(info.nspid, { init[1], 1 })
     t:eq(info.ppid, proc.self())
+    -- a program forked on another thread (a worker that joined the script's
+    -- namespaces) is born there: pid 2 or more inside, as NSpid shows
+    local nspid = ns.with(ns.current("uts"), function()
+      return sh("grep NSpid /proc/self/status")
+    end)
+    local outer_pid, inner_pid = nspid:match("NSpid:%s+(%d+)%s+(%d+)$")
+    t:ok(outer_pid and tonumber(inner_pid) >= 2, nspid)
   end)
   t:eq(ns.current("pid"), outer)
 end

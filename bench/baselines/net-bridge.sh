@@ -1,0 +1,26 @@
+#!/bin/sh
+# net-bridge.sh N PREFIX: N network namespaces, each joined to one bridge by a
+# veth, with an address and links up, then torn down -- one iproute2 command
+# per step, as a shell script would do it. Baseline for bench/net.go.
+set -e
+N=$1
+P=${2:-nb}
+ip link add "${P}br" type bridge
+ip link set "${P}br" up
+i=1
+while [ "$i" -le "$N" ]; do
+	ip netns add "$P$i"
+	ip link add "${P}v$i" type veth peer name eth0 netns "$P$i"
+	ip link set "${P}v$i" master "${P}br" up
+	ip -n "$P$i" addr add "10.$((i / 200)).$((i % 200 + 1)).1/8" dev eth0
+	ip -n "$P$i" link set eth0 up
+	i=$((i + 1))
+done
+i=1
+while [ "$i" -le "$N" ]; do
+	ip netns del "$P$i"
+	i=$((i + 1))
+done
+# the kernel removes the veths asynchronously: wait for the bridge to be empty
+while [ -n "$(ip link show master "${P}br")" ]; do sleep 0.01; done
+ip link del "${P}br"

@@ -1,0 +1,35 @@
+package net
+
+import (
+	"errors"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// opErr turns a netlink or syscall failure into an OpError reading
+// "EEXIST: veth(v0): file exists". netlink's "link not found" becomes
+// ENODEV, and a released namespace ENODEV with words saying so.
+func opErr(op, arg string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var oe *engine.OpError
+	if errors.As(err, &oe) {
+		return err
+	}
+	var nf netlink.LinkNotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return &engine.OpError{Op: op, Arg: arg, Err: unix.ENODEV, Text: "no such link"}
+	case errors.Is(err, ErrReleased):
+		return &engine.OpError{Op: op, Arg: arg, Err: unix.ENODEV, Text: "its network namespace was released (ns.delete or topology stop)"}
+	}
+	var en unix.Errno
+	if !errors.As(err, &en) {
+		return &engine.OpError{Op: op, Arg: arg, Err: unix.EIO, Text: err.Error()}
+	}
+	return &engine.OpError{Op: op, Arg: arg, Err: err}
+}

@@ -1,0 +1,327 @@
+package net
+
+import (
+	"fmt"
+	gonet "net"
+	"sort"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Link is a network interface in the namespace of Conn, identified by its
+// ifindex there. Name is the last name nslua knew it by.
+type Link struct {
+	Conn  *Conn
+	Index int
+	Name  string
+}
+
+// LinkInfo is what the kernel reports about a link at one moment.
+type LinkInfo struct {
+	Index       int
+	Name        string
+	Kind        string // "veth", "bridge", "vxlan", "loopback", "device", ...
+	MTU         int
+	MAC         string
+	State       string // operstate as ip shows it, lower case: "up", "down", "unknown", ...
+	Flags       []string
+	MasterIndex int
+	Stats       *netlink.LinkStatistics
+}
+
+func (l *Link) ref() netlink.Link {
+	return &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: l.Index, Name: l.Name}}
+}
+
+// ifFlags are the interface flags in the order and with the names ip(8)
+// prints them.
+var ifFlags = []struct {
+	bit  uint32
+	name string
+}{
+	{unix.IFF_LOOPBACK, "loopback"}, {unix.IFF_BROADCAST, "broadcast"}, {unix.IFF_POINTOPOINT, "pointopoint"},
+	{unix.IFF_MULTICAST, "multicast"}, {unix.IFF_NOARP, "noarp"}, {unix.IFF_ALLMULTI, "allmulti"},
+	{unix.IFF_PROMISC, "promisc"}, {unix.IFF_MASTER, "master"}, {unix.IFF_SLAVE, "slave"},
+	{unix.IFF_DEBUG, "debug"}, {unix.IFF_DYNAMIC, "dynamic"}, {unix.IFF_AUTOMEDIA, "automedia"},
+	{unix.IFF_PORTSEL, "portsel"}, {unix.IFF_NOTRAILERS, "notrailers"}, {unix.IFF_UP, "up"},
+	{unix.IFF_LOWER_UP, "lower_up"}, {unix.IFF_DORMANT, "dormant"}, {unix.IFF_ECHO, "echo"},
+}
+
+func infoOf(nl netlink.Link) *LinkInfo {
+	a := nl.Attrs()
+	kind := nl.Type()
+	if kind == "device" && a.EncapType == "loopback" {
+		kind = "loopback"
+	}
+	st := strings.ToLower(a.OperState.String())
+	if st == "lower-layer-down" {
+		st = "lowerlayerdown"
+	} else if st == "not-present" {
+		st = "notpresent"
+	}
+	var flags []string
+	for _, f := range ifFlags {
+		if a.RawFlags&f.bit != 0 {
+			flags = append(flags, f.name)
+		}
+	}
+	mac := a.HardwareAddr.String()
+	if mac == "" && (a.EncapType == "ether" || a.EncapType == "loopback") {
+		mac = "00:00:00:00:00:00" // netlink drops an all-zero address; ip shows it
+	}
+	return &LinkInfo{Index: a.Index, Name: a.Name, Kind: kind, MTU: a.MTU, MAC: mac,
+		State: st, Flags: flags, MasterIndex: a.MasterIndex, Stats: a.Statistics}
+}
+
+// Info asks the kernel about the link now. It also refreshes l.Name.
+func (l *Link) Info() (*LinkInfo, error) {
+	h, err := l.Conn.handle()
+	if err != nil {
+		return nil, opErr("link", l.Name, err)
+	}
+	nl, err := h.LinkByIndex(l.Index)
+	if err != nil {
+		return nil, opErr("link", l.Name, err)
+	}
+	l.Name = nl.Attrs().Name
+	return infoOf(nl), nil
+}
+
+// LinkByName finds a link by name. Equivalent to `ip link show NAME`.
+func (c *Conn) LinkByName(name string) (*Link, error) {
+	h, err := c.handle()
+	if err != nil {
+		return nil, opErr("link", name, err)
+	}
+	nl, err := h.LinkByName(name)
+	if err != nil {
+		return nil, opErr("link", name, err)
+	}
+	return &Link{Conn: c, Index: nl.Attrs().Index, Name: nl.Attrs().Name}, nil
+}
+
+// LinkByIndex finds a link by ifindex.
+func (c *Conn) LinkByIndex(index int) (*Link, error) {
+	h, err := c.handle()
+	if err != nil {
+		return nil, opErr("link", fmt.Sprint(index), err)
+	}
+	nl, err := h.LinkByIndex(index)
+	if err != nil {
+		return nil, opErr("link", fmt.Sprint(index), err)
+	}
+	return &Link{Conn: c, Index: index, Name: nl.Attrs().Name}, nil
+}
+
+// Links lists the links of the namespace, by ifindex. Equivalent to
+// `ip link show`.
+func (c *Conn) Links() ([]*Link, []*LinkInfo, error) {
+	h, err := c.handle()
+	if err != nil {
+		return nil, nil, opErr("links", "", err)
+	}
+	nls, err := h.LinkList()
+	if err != nil {
+		return nil, nil, opErr("links", "", err)
+	}
+	sort.Slice(nls, func(i, j int) bool { return nls[i].Attrs().Index < nls[j].Attrs().Index })
+	links := make([]*Link, len(nls))
+	infos := make([]*LinkInfo, len(nls))
+	for i, nl := range nls {
+		links[i] = &Link{Conn: c, Index: nl.Attrs().Index, Name: nl.Attrs().Name}
+		infos[i] = infoOf(nl)
+	}
+	return links, infos, nil
+}
+
+// VethOpts are the optional settings of a veth pair.
+type VethOpts struct {
+	Peer    *Conn // namespace of the peer end; nil: the same as the first end
+	MTU     int
+	MAC     gonet.HardwareAddr
+	PeerMAC gonet.HardwareAddr
+}
+
+// Veth creates a veth pair with name in c's namespace and peer in
+// o.Peer's, both ends directly in their namespaces in one request (the
+// peer's namespace travels as an fd attribute). Equivalent to
+// `ip link add NAME type veth peer name PEER netns NS`.
+func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
+	h, err := c.handle()
+	if err != nil {
+		return nil, nil, opErr("veth", name, err)
+	}
+	pc := o.Peer
+	if pc == nil {
+		pc = c
+	}
+	if pc.closed {
+		return nil, nil, opErr("veth", peer, ErrReleased)
+	}
+	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: o.MTU, HardwareAddr: o.MAC, TxQLen: -1},
+		PeerName: peer, PeerHardwareAddr: o.PeerMAC, PeerTxQLen: -1}
+	if pc != c {
+		v.PeerNamespace = netlink.NsFd(pc.nsfd)
+	}
+	if err := h.LinkAdd(v); err != nil {
+		return nil, nil, opErr("veth", name, err)
+	}
+	a := &Link{Conn: c, Index: v.Index, Name: name}
+	if a.Index == 0 {
+		if a, err = c.LinkByName(name); err != nil {
+			return nil, nil, err
+		}
+	}
+	b, err := pc.LinkByName(peer)
+	if err != nil {
+		h.LinkDel(a.ref())
+		return nil, nil, opErr("veth", peer, err)
+	}
+	return a, b, nil
+}
+
+// BridgeOpts are the optional settings of a bridge.
+type BridgeOpts struct {
+	MTU int
+	MAC gonet.HardwareAddr
+}
+
+// Bridge creates a bridge. Equivalent to `ip link add NAME type bridge`.
+func (c *Conn) Bridge(name string, o BridgeOpts) (*Link, error) {
+	return c.add("bridge", &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: o.MTU, HardwareAddr: o.MAC, TxQLen: -1}})
+}
+
+// VxlanOpts describe a vxlan device.
+type VxlanOpts struct {
+	ID     int
+	Remote gonet.IP // unicast remote or multicast group
+	Local  gonet.IP
+	DevIdx int
+	Port   int
+	MTU    int
+}
+
+// Vxlan creates a vxlan device. Equivalent to
+// `ip link add NAME type vxlan id ID remote R local L dev D dstport P`.
+func (c *Conn) Vxlan(name string, o VxlanOpts) (*Link, error) {
+	v := &netlink.Vxlan{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: o.MTU, TxQLen: -1},
+		VxlanId: o.ID, SrcAddr: o.Local, VtepDevIndex: o.DevIdx, Port: o.Port, Learning: true}
+	if o.Remote != nil {
+		v.Group = o.Remote // the kernel reads a unicast group as the remote
+	}
+	return c.add("vxlan", v)
+}
+
+func (c *Conn) add(op string, l netlink.Link) (*Link, error) {
+	name := l.Attrs().Name
+	h, err := c.handle()
+	if err != nil {
+		return nil, opErr(op, name, err)
+	}
+	if err := h.LinkAdd(l); err != nil {
+		return nil, opErr(op, name, err)
+	}
+	if idx := l.Attrs().Index; idx != 0 {
+		return &Link{Conn: c, Index: idx, Name: name}, nil
+	}
+	return c.LinkByName(name)
+}
+
+// Up sets the link up. Equivalent to `ip link set NAME up`.
+func (l *Link) Up() error {
+	return l.do("up", func(h *netlink.Handle) error { return h.LinkSetUp(l.ref()) })
+}
+
+// Down sets the link down. Equivalent to `ip link set NAME down`.
+func (l *Link) Down() error {
+	return l.do("down", func(h *netlink.Handle) error { return h.LinkSetDown(l.ref()) })
+}
+
+// Delete removes the link (a veth takes its peer along). Equivalent to
+// `ip link del NAME`.
+func (l *Link) Delete() error {
+	return l.do("delete", func(h *netlink.Handle) error { return h.LinkDel(l.ref()) })
+}
+
+// SetMTU is `ip link set NAME mtu N`.
+func (l *Link) SetMTU(mtu int) error {
+	return l.do("set", func(h *netlink.Handle) error { return h.LinkSetMTU(l.ref(), mtu) })
+}
+
+// SetMAC is `ip link set NAME address MAC`.
+func (l *Link) SetMAC(mac gonet.HardwareAddr) error {
+	return l.do("set", func(h *netlink.Handle) error { return h.LinkSetHardwareAddr(l.ref(), mac) })
+}
+
+// SetName is `ip link set NAME name NEW`.
+func (l *Link) SetName(name string) error {
+	err := l.do("set", func(h *netlink.Handle) error { return h.LinkSetName(l.ref(), name) })
+	if err == nil {
+		l.Name = name
+	}
+	return err
+}
+
+// SetMaster enslaves the link to master (index; 0 releases it). Equivalent
+// to `ip link set NAME master BR` / `nomaster`.
+func (l *Link) SetMaster(master int) error {
+	return l.do("set", func(h *netlink.Handle) error {
+		if master == 0 {
+			return h.LinkSetNoMaster(l.ref())
+		}
+		return h.LinkSetMasterByIndex(l.ref(), master)
+	})
+}
+
+// SetNS moves the link into the namespace of to and follows it there (its
+// ifindex may change). Equivalent to `ip link set NAME netns NS`.
+func (l *Link) SetNS(to *Conn) error {
+	if to == l.Conn {
+		return nil
+	}
+	if to.closed {
+		return opErr("set", l.Name, ErrReleased)
+	}
+	if err := l.do("set", func(h *netlink.Handle) error { return h.LinkSetNsFd(l.ref(), to.nsfd) }); err != nil {
+		return err
+	}
+	moved, err := to.LinkByName(l.Name)
+	if err != nil {
+		return err
+	}
+	*l = *moved
+	return nil
+}
+
+// Stats returns the link's 64-bit counters. Equivalent to `ip -s link show`.
+func (l *Link) Stats() (*netlink.LinkStatistics, error) {
+	info, err := l.Info()
+	if err != nil {
+		return nil, opErr("stats", l.Name, err)
+	}
+	if info.Stats == nil {
+		return &netlink.LinkStatistics{}, nil
+	}
+	return info.Stats, nil
+}
+
+func (l *Link) do(op string, f func(h *netlink.Handle) error) error {
+	h, err := l.Conn.handle()
+	if err != nil {
+		return opErr(op, l.Name, err)
+	}
+	return opErr(op, l.Name, f(h))
+}
+
+// Exists reports whether the link is still there under the same name (an
+// ifindex alone could be reused). A released namespace has no links.
+func (l *Link) Exists() bool {
+	h, err := l.Conn.handle()
+	if err != nil {
+		return false
+	}
+	nl, err := h.LinkByIndex(l.Index)
+	return err == nil && nl.Attrs().Name == l.Name
+}

@@ -1,0 +1,146 @@
+package spawn
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"golang.org/x/term"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// Pty is a new pseudo-terminal for an interactive child (spawn{tty=true}):
+// the child gets Slave as its stdio and controlling terminal, nslua relays
+// between its own stdin/stdout and Master, with its terminal in raw mode and
+// window-size changes (SIGWINCH) forwarded, as ssh or docker run -it do.
+type Pty struct {
+	Master, Slave *os.File
+
+	in        int // nslua's terminal
+	restore   *term.State
+	stopIn    [2]int // a pipe whose write end stops the input relay
+	inDone    chan struct{}
+	outDone   chan struct{}
+	winch     chan os.Signal
+	closeOnce sync.Once
+}
+
+// OpenPty makes a new pty pair. The slave comes from TIOCGPTPEER, so no path
+// under /dev/pts is needed (the spawner may have pivoted).
+func OpenPty() (*Pty, error) {
+	m, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, &engine.OpError{Op: "open", Arg: "/dev/ptmx", Err: err}
+	}
+	if err := unix.IoctlSetPointerInt(m, unix.TIOCSPTLCK, 0); err != nil {
+		unix.Close(m)
+		return nil, &engine.OpError{Op: "ioctl", Arg: "TIOCSPTLCK", Err: err}
+	}
+	s, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(m), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC))
+	if e != 0 {
+		unix.Close(m)
+		return nil, &engine.OpError{Op: "ioctl", Arg: "TIOCGPTPEER", Err: e}
+	}
+	return &Pty{Master: os.NewFile(uintptr(m), "ptmx"), Slave: os.NewFile(s, "pts"), in: 0,
+		stopIn: [2]int{-1, -1}}, nil
+}
+
+// Relay starts copying between nslua's terminal and the pty. Call it after
+// the child started and the slave was closed in nslua.
+func (p *Pty) Relay() error {
+	if term.IsTerminal(p.in) {
+		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
+			_ = unix.IoctlSetWinsize(int(p.Master.Fd()), unix.TIOCSWINSZ, ws)
+		}
+		st, err := term.MakeRaw(p.in)
+		if err != nil {
+			return &engine.OpError{Op: "tcsetattr", Arg: "stdin raw", Err: err}
+		}
+		p.restore = st
+		p.winch = make(chan os.Signal, 1)
+		signal.Notify(p.winch, unix.SIGWINCH)
+		go p.forwardWinch()
+	}
+	if err := unix.Pipe2(p.stopIn[:], unix.O_CLOEXEC); err != nil {
+		return &engine.OpError{Op: "pipe", Arg: "tty", Err: err}
+	}
+	p.inDone = make(chan struct{})
+	p.outDone = make(chan struct{})
+	go p.relayIn()
+	go func() {
+		defer close(p.outDone)
+		_, _ = io.Copy(os.Stdout, p.Master)
+	}()
+	return nil
+}
+
+func (p *Pty) forwardWinch() {
+	for range p.winch {
+		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
+			_ = unix.IoctlSetWinsize(int(p.Master.Fd()), unix.TIOCSWINSZ, ws)
+		}
+	}
+}
+
+// relayIn copies nslua's stdin to the pty with poll, so that it can stop
+// without stealing a byte that arrives after the child ended (the REPL
+// reads the same stdin).
+func (p *Pty) relayIn() {
+	defer close(p.inDone)
+	buf := make([]byte, 4096)
+	fds := []unix.PollFd{{Fd: int32(p.in), Events: unix.POLLIN}, {Fd: int32(p.stopIn[0]), Events: unix.POLLIN}}
+	for {
+		fds[0].Revents, fds[1].Revents = 0, 0
+		if _, err := unix.Poll(fds, -1); err != nil {
+			if err == unix.EINTR {
+				continue
+			}
+			return
+		}
+		if fds[1].Revents != 0 {
+			return
+		}
+		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) == 0 {
+			continue
+		}
+		n, err := unix.Read(p.in, buf)
+		if n <= 0 || err != nil {
+			return
+		}
+		if _, err := p.Master.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// Finish waits (up to grace) for the child's last output, stops the relay
+// and restores nslua's terminal. Idempotent.
+func (p *Pty) Finish(grace time.Duration) {
+	p.closeOnce.Do(func() {
+		if p.outDone != nil {
+			select {
+			case <-p.outDone:
+			case <-time.After(grace):
+			}
+		}
+		if p.stopIn[1] >= 0 {
+			_, _ = unix.Write(p.stopIn[1], []byte{0})
+			<-p.inDone
+			unix.Close(p.stopIn[0])
+			unix.Close(p.stopIn[1])
+		}
+		if p.winch != nil {
+			signal.Stop(p.winch)
+			close(p.winch)
+		}
+		if p.restore != nil {
+			_ = term.Restore(p.in, p.restore)
+		}
+		p.Master.Close()
+		p.Slave.Close()
+	})
+}

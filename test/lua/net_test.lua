@@ -1,0 +1,390 @@
+-- The net module: links, addresses, routes, sysctl, shaping and ping, each
+-- checked against what the kernel says through ip(8) and friends.
+local net = require "net"
+local ns = require "ns"
+
+local seq = 0
+local function uniq(prefix)
+  seq = seq + 1
+  return string.format("%s%d%d", prefix, os.time() % 10000, seq)
+end
+
+-- a named netns, deleted after the test
+local function newns(t)
+  local name = uniq("nslt")
+  assert(ns.create("net", { name = name })):close()
+  t:cleanup(function() ns.delete(name) end)
+  return name
+end
+
+local function sh(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("*a")
+  p:close()
+  return out
+end
+
+-- two namespaces joined by a veth a(10.77.0.1) -- b(10.77.0.2), both up
+local function pair(t)
+  local A, B = newns(t), newns(t)
+  local a, b = assert(net.veth("va", "vb", { ns = A, peer_ns = B }))
+  assert(a:addr_add("10.77.0.1/24"))
+  assert(b:addr_add("10.77.0.2/24"))
+  assert(a:up())
+  assert(b:up())
+  return A, B, a, b
+end
+
+function test_link_lookup_and_fields(t)
+  local lo = t:ok(net.link("lo"))
+  t:eq(lo.name, "lo")
+  t:eq(lo.index, 1)
+  t:eq(lo.kind, "loopback")
+  t:eq(lo.mtu, 65536)
+  t:eq(tostring(lo.ns), tostring(lo.ns))
+  t:ok(tostring(lo):find("^link lo %(ifindex 1, net:%[%d+%]%)$"), tostring(lo))
+  t:eq(lo, net.link("lo"))
+  local v, msg, code = net.link("nosuchlink0")
+  t:eq(v, nil)
+  t:eq(code, "ENODEV")
+  t:eq(msg, "ENODEV: link(nosuchlink0): no such link")
+end
+
+function test_veth_across_namespaces(t)
+  local A, B, a, b = pair(t)
+  t:eq(a.kind, "veth")
+  t:eq(b.kind, "veth")
+  t:eq(a.state, "up")
+  t:ok(sh("ip -n " .. A .. " -o link show va"):find("va@if%d+"))
+  t:ok(sh("ip -n " .. B .. " -o link show vb"):find("vb@if%d+"))
+  -- the links are in the namespaces, not here
+  t:eq(select(3, net.link("va")), "ENODEV")
+  t:eq(a.ns, net.link("lo", { ns = A }).ns)
+  t:ok(a.ns ~= b.ns)
+end
+
+function test_veth_name_exists_is_eexist(t)
+  local A = newns(t)
+  t:ok(net.veth("d0", "d1", { ns = A }))
+  local before = sh("ip -n " .. A .. " -o link show")
+  local v, msg, code = net.veth("d0", "d2", { ns = A })
+  t:eq(v, nil)
+  t:eq(code, "EEXIST")
+  t:eq(msg, "EEXIST: veth(d0): file exists")
+  -- nothing left behind: no d2
+  t:eq(sh("ip -n " .. A .. " -o link show"), before)
+end
+
+function test_bad_link_names_raise(t)
+  t:fails(function() net.veth("a-name-longer-than-15", "x") end, "at most 15 allowed")
+  t:fails(function() net.veth("a/b", "x") end, 'contains \'/\'')
+  t:fails(function() net.veth("a b", "x") end, "white space")
+  t:fails(function() net.veth("a\0b", "x") end, "NUL")
+  t:fails(function() net.bridge("") end, "empty link name")
+  t:fails(function() net.link(string.rep("x", 100000)) end, "at most 15 allowed")
+  t:fails(function() net.link(42) end, "bad argument #1 to 'link' (string expected, got number)")
+  t:fails(function() net.veth("x", "y", { nss = "a" }) end, 'unknown option "nss"')
+  t:fails(function() net.links({}, 1) end, "no more than 1 argument")
+end
+
+function test_gone_nsref_is_a_triple(t)
+  local v, msg, code = net.links({ ns = "nslua-no-such-netns" })
+  t:eq(v, nil)
+  t:eq(code, "ENOENT")
+  t:eq(msg, "ENOENT: open(/run/netns/nslua-no-such-netns): no such file or directory")
+  t:fails(function() net.links({ ns = true }) end, 'option "ns"')
+  t:fails(function() net.links({ ns = {} }) end, 'option "ns"')
+  v, msg, code = net.veth("gx0", "gx1", { peer_ns = "nslua-no-such-netns" })
+  t:eq(code, "ENOENT")
+  t:eq(select(3, net.link("gx0")), "ENODEV") -- nothing left behind
+end
+
+function test_bridge_master_and_set(t)
+  local A = newns(t)
+  local br = t:ok(net.bridge("br0", { ns = A }))
+  t:eq(br.kind, "bridge")
+  local a, b = t:ok(net.veth("p0", "p1", { ns = A }))
+  t:ok(a:set { master = br })
+  t:eq(a.master, "br0")
+  t:ok(sh("ip -n " .. A .. " -o link show p0"):find("master br0", 1, true))
+  t:ok(a:set { master = false })
+  t:eq(a.master, nil)
+  t:ok(a:set { master = "br0", mtu = 1400, mac = "02:00:00:00:00:07" })
+  t:eq(a.mtu, 1400)
+  t:eq(a.mac, "02:00:00:00:00:07")
+  t:ok(a:set { name = "p9" })
+  t:eq(a.name, "p9")
+  t:ok(net.link("p9", { ns = A }))
+  -- mtu beyond what the device takes: the kernel's words
+  local ok, msg, code = a:set { mtu = 70000 }
+  t:eq(code, "EINVAL")
+  t:eq(msg, "EINVAL: set(p9): invalid argument: mtu greater than device maximum")
+  t:fails(function() a:set { mtu = 0 } end, "mtu 0 out of range")
+  t:fails(function() a:set { mtu = 1.5 } end, "integer expected")
+  t:fails(function() a:set { mac = "zz" } end, 'invalid MAC address "zz"')
+  t:fails(function() a:set { colour = 1 } end, 'unknown option "colour"')
+  t:eq(select(3, a:set { master = "nosuchbr" }), "ENODEV")
+  t:ok(b:delete())
+  t:eq(a.state, nil) -- the veth went with its peer
+  t:eq(select(3, a:up()), "ENODEV")
+end
+
+function test_set_ns_moves_the_link(t)
+  local A, B = newns(t), newns(t)
+  local a = t:ok(net.veth("m0", "m1", { ns = A }))
+  t:ok(a:set { ns = B })
+  t:eq(a.ns, net.link("lo", { ns = B }).ns)
+  t:ok(net.link("m0", { ns = B }))
+  t:eq(select(3, net.link("m0", { ns = A })), "ENODEV")
+  t:ok(a:up())
+end
+
+function test_vxlan(t)
+  local A = newns(t)
+  local v, peer = t:ok(net.veth("u0", "u1", { ns = A }))
+  t:ok(v:addr_add("192.0.2.1/24"))
+  local x = t:ok(net.vxlan("vx0", { id = 42, remote = "192.0.2.2", local_ip = "192.0.2.1", dev = "u0", port = 4789, ns = A }))
+  t:eq(x.kind, "vxlan")
+  local out = sh("ip -n " .. A .. " -d -o link show vx0")
+  t:ok(out:find("vxlan id 42 remote 192.0.2.2", 1, true), out)
+  t:ok(out:find("dstport 4789", 1, true), out)
+  t:fails(function() net.vxlan("vx1", { ns = A }) end, 'option "id"')
+  t:fails(function() net.vxlan("vx1", { id = 2 ^ 24, ns = A }) end, "out of range")
+  t:fails(function() net.vxlan("vx1", { id = 1, remote = "1.2.3", ns = A }) end, 'invalid IP address "1.2.3"')
+end
+
+function test_addresses_v4_v6(t)
+  local A, B, a, b = pair(t)
+  t:ok(a:addr_add("fd77::1/64", { nodad = true }))
+  local got = {}
+  for _, e in ipairs(a:addrs()) do got[e.cidr] = e end
+  t:eq(got["10.77.0.1/24"].family, "inet")
+  t:eq(got["10.77.0.1/24"].broadcast, "10.77.0.255")
+  t:eq(got["fd77::1/64"].family, "inet6")
+  t:eq(got["fd77::1/64"].dev, "va")
+  t:ok(a:addr_del("fd77::1/64"))
+  local v, msg, code = a:addr_del("fd77::1/64")
+  t:eq(code, "EADDRNOTAVAIL")
+  t:fails(function() a:addr_add("10.0.0.300/24") end, 'invalid CIDR "10.0.0.300/24"')
+  t:fails(function() a:addr_add("10.0.0.1/33") end, 'invalid CIDR "10.0.0.1/33"')
+  t:fails(function() a:addr_add("fe80::1%eth0/64") end, 'invalid CIDR')
+  t:fails(function() a:addr_add("bogus") end, 'invalid address "bogus"')
+  t:fails(function() a:addr_add() end, "bad argument #2 to 'addr_add' (string expected")
+  t:eq(select(3, a:addr_add("10.77.0.1/24")), "EEXIST")
+end
+
+function test_routes(t)
+  local A, B, a, b = pair(t)
+  t:ok(net.route_add { dst = "default", via = "10.77.0.2", ns = A })
+  t:ok(net.route_add { dst = "198.51.100.0/24", dev = a, metric = 5, ns = A })
+  local got = {}
+  for _, r in ipairs(net.routes { ns = A, family = "inet" }) do got[r.dst] = r end
+  t:eq(got.default.via, "10.77.0.2")
+  t:eq(got.default.dev, "va")
+  t:eq(got["198.51.100.0/24"].metric, 5)
+  t:eq(got["198.51.100.0/24"].scope, "link")
+  t:eq(got["10.77.0.0/24"].protocol, "kernel")
+  t:ok(sh("ip -n " .. A .. " route show default"):find("default via 10.77.0.2 dev va", 1, true))
+  t:ok(net.route_del { dst = "198.51.100.0/24", ns = A })
+  t:eq(select(3, net.route_del { dst = "198.51.100.0/24", ns = A }), "ESRCH")
+  t:fails(function() net.route_add { dst = "10.1.2.3/8", dev = "va", ns = A } end, 'host bits set (did you mean "10.0.0.0/8"?)')
+  t:fails(function() net.route_add { dst = "nonsense", dev = "va", ns = A } end, '"nonsense"')
+  t:fails(function() net.route_add { dst = "10.0.0.0/8", via = "10.0.0.x", ns = A } end, 'invalid IP address "10.0.0.x"')
+  t:fails(function() net.route_add { dst = "10.0.0.0/8", ns = A } end, "needs via= or dev=")
+  t:fails(function() net.route_add { via = "10.77.0.2" } end, 'option "dst"')
+  t:fails(function() net.route_add { dst = "default", via = "fd00::1", family = "inet" } end, "is not of family inet")
+  t:fails(function() net.route_add { dst = "10.0.0.0/8", via = "fd00::1" } end, "different families")
+  -- an unknown dev is the kernel's ENODEV, as ip says "Cannot find device"
+  t:eq(select(3, net.route_add { dst = "10.0.0.0/8", dev = "nosuch", ns = A }), "ENODEV")
+end
+
+function test_sysctl_per_namespace(t)
+  local A = newns(t)
+  local here = net.sysctl("net.ipv4.ip_forward")
+  t:eq(net.sysctl("net.ipv4.ip_forward", nil, { ns = A }), "0")
+  t:ok(net.sysctl("net.ipv4.ip_forward", 1, { ns = A }))
+  t:eq(net.sysctl("net/ipv4/ip_forward", nil, { ns = A }), "1")
+  t:eq(sh("ip netns exec " .. A .. " cat /proc/sys/net/ipv4/ip_forward"), "1\n")
+  t:eq(net.sysctl("net.ipv4.ip_forward"), here) -- ours untouched
+  local v, msg, code = net.sysctl("net.ipv4.no_such_key", nil, { ns = A })
+  t:eq(code, "ENOENT")
+  t:fails(function() net.sysctl("kernel.hostname") end, "net.* key")
+  t:fails(function() net.sysctl("net.ipv4/../../x") end, "invalid sysctl key")
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", {}) end, "bad argument #2")
+end
+
+function test_ping_v4_v6(t)
+  local A, B, a, b = pair(t)
+  t:ok(a:addr_add("fd77::1/64", { nodad = true }))
+  t:ok(b:addr_add("fd77::2/64", { nodad = true }))
+  local r = t:ok(net.ping("10.77.0.2", { ns = A, count = 3 }))
+  t:eq(r.sent, 3)
+  t:eq(r.received, 3)
+  t:ok(r.rtt_ms > 0 and r.rtt_ms < 1000, r.rtt_ms)
+  r = t:ok(net.ping("10.77.0.1", { ns = B, count = 2 }))
+  t:eq(r.received, 2)
+  r = t:ok(net.ping("fd77::1", { ns = B, count = 2 }))
+  t:eq(r.received, 2)
+  -- an address nobody has: sent, nothing back
+  r = t:ok(net.ping("10.77.0.9", { ns = A, count = 1, timeout = 0.2 }))
+  t:eq(r.sent, 1)
+  t:eq(r.received, 0)
+  t:eq(r.rtt_ms, nil)
+  -- no route at all: the kernel's error
+  t:eq(select(3, net.ping("203.0.113.1", { ns = A })), "ENETUNREACH")
+  t:fails(function() net.ping("10.77.0.256") end, 'invalid IP address "10.77.0.256"')
+  t:fails(function() net.ping("10.77.0.2", { count = 0 }) end, "out of range")
+  t:fails(function() net.ping("10.77.0.2", { timeout = 0 / 0 }) end, "out of range")
+end
+
+function test_shape_rate_tbf_and_htb(t)
+  local A, B, a, b = pair(t)
+  t:ok(a:shape { rate = "4mbit" })
+  local out = sh("tc -n " .. A .. " qdisc show dev va")
+  t:ok(out:find("qdisc tbf 1: root", 1, true), out)
+  t:ok(out:find("rate 4Mbit", 1, true), out)
+  t:ok(a:shape { rate = 2e6, qdisc = "htb" })
+  out = sh("tc -n " .. A .. " class show dev va")
+  t:ok(out:find("class htb 1:1 root", 1, true) and out:find("rate 2Mbit", 1, true), out)
+  t:ok(a:unshape())
+  t:ok(not sh("tc -n " .. A .. " qdisc show dev va"):find("1:", 1, true))
+  t:ok(a:unshape()) -- twice is fine
+  t:fails(function() a:shape {} end, "nothing to shape")
+  t:fails(function() a:shape { rate = "fast" } end, 'invalid rate "fast"')
+  t:fails(function() a:shape { rate = 0 / 0 } end, 'invalid rate')
+  t:fails(function() a:shape { delay = 0 / 0 } end, 'invalid duration')
+  t:fails(function() a:shape { rate = "1mbit", loss = 101 } end, 'invalid loss')
+  t:fails(function() a:shape { jitter = 5 } end, "jitter needs a delay")
+  t:fails(function() a:shape { rate = "1mbit", qdisc = "cake" } end, 'unknown rate qdisc "cake"')
+end
+
+function test_shape_netem_detected(t)
+  local A, B, a, b = pair(t)
+  local probe = sh("tc -n " .. A .. " qdisc add dev lo root handle 5: netem delay 1ms; echo rc=$?")
+  local have = probe:find("rc=0", 1, true) ~= nil
+  if have then sh("tc -n " .. A .. " qdisc del dev lo root") end
+  local before = sh("tc -n " .. A .. " qdisc show dev va")
+  t:ok(a:shape { rate = "4mbit" })
+  local shaped = sh("tc -n " .. A .. " qdisc show dev va")
+  local ok, msg, code = a:shape { rate = "8mbit", delay = 20, jitter = "5ms", loss = "1%" }
+  if have then
+    t:ok(ok, msg)
+    local r = t:ok(net.ping("10.77.0.2", { ns = A, count = 2 }))
+    t:ok(r.rtt_ms >= 14, r.rtt_ms)
+  else
+    t:eq(ok, nil)
+    t:eq(code, "ENOTSUP")
+    t:eq(msg, "ENOTSUP: shape(va): the kernel has no netem qdisc (sch_netem), needed for delay, jitter and loss")
+    t:eq(sh("tc -n " .. A .. " qdisc show dev va"), shaped) -- nothing changed
+  end
+  t:ok(a:unshape())
+  t:eq(sh("tc -n " .. A .. " qdisc show dev va"), before)
+end
+
+function test_stats_count_traffic(t)
+  local A, B, a, b = pair(t)
+  local s0 = a:stats()
+  t:ok(net.ping("10.77.0.2", { ns = A, count = 3 }))
+  local s1 = a:stats()
+  t:ok(s1.tx_packets >= s0.tx_packets + 3, s1.tx_packets)
+  t:ok(s1.tx_bytes > s0.tx_bytes)
+end
+
+function test_links_lists_objects(t)
+  local A, B, a, b = pair(t)
+  local names = {}
+  for _, l in ipairs(net.links { ns = A }) do names[#names + 1] = l.name end
+  t:eq(names, { "lo", "va" })
+end
+
+function test_ns_delete_releases_the_namespace(t)
+  local name = uniq("nslt")
+  local h = assert(ns.create("net", { name = name }))
+  h:close()
+  local a, b = t:ok(net.veth(uniq("rv"), "eth0", { peer_ns = name }))
+  t:cleanup(function() if a.state then a:delete() end end)
+  t:ok(b:addr_add("10.66.0.1/24")) -- net now holds a netlink socket in the namespace
+  t:ok(b:up())
+  t:ok(ns.delete(name))
+  -- nothing holds the namespace any more: the kernel tears it down, and the
+  -- veth's other end here goes with it, while this script still runs
+  t:ok(a:wait_gone(10))
+  t:ok(not sh("ip -o link show"):find(a.name .. "@", 1, true))
+  local ok, msg, code = b:up()
+  t:eq(code, "ENODEV")
+  t:ok(msg:find("released", 1, true), msg)
+end
+
+function test_default_is_the_scripts_current_netns(t)
+  local h = assert(ns.create("net"))
+  t:cleanup(function() h:close() end)
+  t:ok(net.veth("w0", "w1", { ns = h }))
+  -- inside ns.with the script's netns is h: no ns= needed
+  local names = ns.with(h, function()
+    local out = {}
+    for _, l in ipairs(net.links()) do out[#out + 1] = l.name end
+    return table.concat(out, ",")
+  end)
+  t:eq(names, "lo,w1,w0")
+  t:eq(select(3, net.link("w0")), "ENODEV") -- and back outside, it is not ours
+  t:eq(net.sysctl("net.ipv4.ip_forward", 1, { ns = h }), true)
+  t:eq(ns.with(h, function() return net.sysctl("net.ipv4.ip_forward") end), "1")
+  -- a handle, a name and a path all reach the same namespace
+  local name = uniq("nslt")
+  local named = assert(ns.create("net", { name = name }))
+  t:cleanup(function() named:close(); ns.delete(name) end)
+  local lo1 = net.link("lo", { ns = named })
+  t:eq(lo1, net.link("lo", { ns = name }))
+  t:eq(lo1, net.link("lo", { ns = "/run/netns/" .. name }))
+  t:ok(lo1 ~= net.link("lo"))
+  t:fails(function() net.links { ns = ns.current("uts") } end, "net namespace expected")
+end
+
+-- every function and method, fed wrong types, NUL bytes, huge strings and
+-- unknown options: an argument error or a failure triple, never a crash
+function test_bad_input_never_crashes(t)
+  local A = newns(t)
+  local l = assert(net.veth("z0", "z1", { ns = A }))
+  local bad = { 42, true, {}, "", "a\0b", string.rep("x", 65536), -1, 1e300, 0 / 0, "nan", { bogus = 1 }, print }
+  local calls = {
+    links = function(v) return net.links(v) end,
+    link = function(v) return net.link(v) end,
+    link_opts = function(v) return net.link("lo", v) end,
+    veth = function(v) return net.veth(v, "y") end,
+    veth_opts = function(v) return net.veth("y0", "y1", { mtu = v }) end,
+    peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v }) end,
+    bridge = function(v) return net.bridge(v) end,
+    vxlan = function(v) return net.vxlan("y0", { id = v }) end,
+    vxlan_dev = function(v) return net.vxlan("y0", { id = 1, dev = v, ns = A }) end,
+    addrs = function(v) return net.addrs(v) end,
+    routes = function(v) return net.routes { family = v } end,
+    route_add = function(v) return net.route_add { dst = v, dev = "lo" } end,
+    route_via = function(v) return net.route_add { dst = "default", via = v } end,
+    route_del = function(v) return net.route_del(v) end,
+    sysctl = function(v) return net.sysctl(v) end,
+    sysctl_value = function(v) return net.sysctl("net.ipv4.ip_forward", v, { ns = A }) end,
+    ping = function(v) return net.ping(v) end,
+    ping_opts = function(v) return net.ping("127.0.0.1", { timeout = v }) end,
+    set = function(v) return l:set { name = v } end,
+    set_mac = function(v) return l:set { mac = v } end,
+    set_master = function(v) return l:set { master = v } end,
+    addr_add = function(v) return l:addr_add(v) end,
+    addr_del = function(v) return l:addr_del(v) end,
+    shape = function(v) return l:shape { rate = v } end,
+    shape_delay = function(v) return l:shape { delay = v } end,
+    wait_gone = function(v) return l:wait_gone(v) end,
+    method_on_other = function(v) return l.up(v) end,
+  }
+  for name, f in pairs(calls) do
+    for _, v in ipairs(bad) do
+      local ok, r1, r2, r3 = pcall(f, v)
+      if ok then
+        t:ok(r1 ~= nil or (type(r2) == "string" and type(r3) == "string" and r2:find("^" .. r3 .. ": ")),
+          name .. ": neither a result nor a triple")
+      else
+        t:ok(not tostring(r1):find("internal error", 1, true), name .. ": " .. tostring(r1))
+      end
+    end
+  end
+  t:ok(l:delete())
+end

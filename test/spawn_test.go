@@ -1,0 +1,333 @@
+package test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/test/harness"
+)
+
+// liveNslua is an nslua process running a script that reports on stdout and
+// waits for a line on stdin before it ends.
+type liveNslua struct {
+	cmd   *exec.Cmd
+	out   *bufio.Reader
+	stdin io.WriteCloser
+}
+
+func startNslua(t *testing.T, script string, extra ...*os.File) *liveNslua {
+	t.Helper()
+	cmd := exec.Command(harness.Bin(), "-e", script)
+	cmd.Dir = harness.Root()
+	cmd.Stderr = os.Stderr
+	cmd.ExtraFiles = extra
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n := &liveNslua{cmd: cmd, out: bufio.NewReader(stdout), stdin: stdin}
+	t.Cleanup(func() {
+		n.cmd.Process.Kill()
+		n.cmd.Wait()
+	})
+	return n
+}
+
+// line reads one line the script printed, failing the test after 20 s.
+func (n *liveNslua) line(t *testing.T) string {
+	t.Helper()
+	ch := make(chan string, 1)
+	go func() {
+		l, _ := n.out.ReadString('\n')
+		ch <- strings.TrimSuffix(l, "\n")
+	}()
+	select {
+	case l := <-ch:
+		if l == "" {
+			t.Fatal("nslua printed nothing (ended?)")
+		}
+		return l
+	case <-time.After(20 * time.Second):
+		t.Fatal("nslua printed nothing within 20 s")
+	}
+	return ""
+}
+
+// finish lets the script end and checks that it exits 0.
+func (n *liveNslua) finish(t *testing.T) {
+	t.Helper()
+	n.stdin.Write([]byte("\n"))
+	n.stdin.Close()
+	if err := n.cmd.Wait(); err != nil {
+		t.Fatalf("nslua: %v", err)
+	}
+}
+
+// gone reports whether pid has exited: no /proc entry, or a zombie waiting
+// for the leak checker's reaper (the test process is a child subreaper).
+func gone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && len(s) > i+2 && s[i+2] == 'Z'
+}
+
+// spawnConfigs are the ways a child can be started that the guarantees must
+// hold for: each starts from a different code path on the spawner.
+var spawnConfigs = []struct{ name, pre, opts string }{
+	{"plain", "", `{}`},
+	{"new namespaces", "", `{ns = "net,uts,ipc,mnt,pid,cgroup", mounts = {{type = "proc", target = "/proc"}}}`},
+	{"user namespace", "", `{ns = "user,pid,mnt", mounts = {{type = "proc", target = "/proc"}}}`},
+	{"time offsets", "", `{ns = "time,pid", time_offsets = {boottime = 5}}`},
+	{"tty", "", `{tty = true}`},
+	{"after ns.unshare pid", `assert(require("ns").unshare("pid")); proc.spawn{"true"}:wait()`, `{}`},
+}
+
+// TestSpawnChildDiesWithNsluaKilled: a child must not outlive nslua, also
+// when nslua is killed with SIGKILL and runs no cleanup at all.
+func TestSpawnChildDiesWithNsluaKilled(t *testing.T) {
+	for _, c := range spawnConfigs {
+		t.Run(c.name, func(t *testing.T) {
+			harness.NoLeaks(t)
+			n := startNslua(t, `local proc = require "proc"
+				`+c.pre+`
+				local o = `+c.opts+`
+				o[1], o[2] = "sleep", "1000"
+				local p = assert(proc.spawn(o))
+				print(p.pid)
+				io.read()`)
+			pid, err := strconv.Atoi(n.line(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if gone(pid) {
+				t.Fatalf("child %d is not running", pid)
+			}
+			n.cmd.Process.Signal(unix.SIGKILL)
+			n.cmd.Wait()
+			deadline := time.Now().Add(20 * time.Second)
+			for !gone(pid) {
+				if time.Now().After(deadline) {
+					exec.Command("kill", "-9", strconv.Itoa(pid)).Run()
+					t.Fatalf("child %d still alive 20 s after nslua was killed", pid)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
+	}
+}
+
+// TestSpawnNoDescriptorReachesChild: the child's fds are exactly its stdio,
+// though nslua inherited an extra fd and holds namespace handles, files and
+// pipes of its own.
+func TestSpawnNoDescriptorReachesChild(t *testing.T) {
+	for _, c := range spawnConfigs {
+		t.Run(c.name, func(t *testing.T) {
+			harness.NoLeaks(t)
+			inherited, err := os.Open("/proc/self/status") // not close-on-exec in nslua
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inherited.Close()
+			n := startNslua(t, `local proc = require "proc"
+				local f = assert(io.open("/proc/self/stat"))
+				`+c.pre+`
+				local other = assert(proc.spawn{"sleep", "1000", stdin = "pipe", stdout = "pipe"})
+				local o = `+c.opts+`
+				o[1], o[2] = "sleep", "1000"
+				local p = assert(proc.spawn(o))
+				local h = p:ns("net")
+				print(p.pid)
+				io.read()
+				other:kill()`, inherited)
+			pid := n.line(t)
+			// judge the payload once it sleeps: the time helper runs first
+			// and the dynamic loader holds libraries open while it starts
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				wchan, _ := os.ReadFile("/proc/" + pid + "/wchan")
+				if strings.Contains(string(wchan), "nanosleep") {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("child %s is not sleeping (wchan %q)", pid, wchan)
+				}
+				time.Sleep(time.Millisecond)
+			}
+			ents, err := os.ReadDir("/proc/" + pid + "/fd")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fds []string
+			for _, e := range ents {
+				target, _ := os.Readlink("/proc/" + pid + "/fd/" + e.Name())
+				fds = append(fds, e.Name()+" -> "+target)
+			}
+			sort.Strings(fds)
+			if len(fds) != 3 || !strings.HasPrefix(fds[0], "0 ") || !strings.HasPrefix(fds[2], "2 ") {
+				t.Errorf("child %s has fds %q, want only 0, 1, 2", pid, fds)
+			}
+			n.finish(t)
+		})
+	}
+}
+
+// TestSpawnMountStaysInside: mounts made for a child, and by the child,
+// in a new mount namespace never appear on the host, even below a shared
+// mount point (the case Cloneflags alone gets wrong, DESIGN.md §2).
+func TestSpawnMountStaysInside(t *testing.T) {
+	harness.NoLeaks(t)
+	dir := t.TempDir()
+	harness.Tool(t, "mount", "-t", "tmpfs", "spawn-shared", dir)
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+	harness.Tool(t, "mount", "--make-shared", dir)
+	os.Mkdir(filepath.Join(dir, "a"), 0o755)
+	os.Mkdir(filepath.Join(dir, "b"), 0o755)
+	n := startNslua(t, fmt.Sprintf(`local proc = require "proc"
+		local p = assert(proc.spawn{"sh", "-c", "mount -t tmpfs by-child %[1]s/b && echo ready && exec sleep 1000",
+			mounts = {{type = "tmpfs", target = %[1]q .. "/a", source = "by-spawn"}}, stdout = "pipe"})
+		print(p.pid)
+		print(p:lines()())
+		io.read()
+		p:kill()`, dir))
+	pid := n.line(t)
+	if l := n.line(t); l != "ready" {
+		t.Fatalf("child said %q", l)
+	}
+	inside := harness.Tool(t, "findmnt", "-J", "-N", pid, "-o", "TARGET,SOURCE")
+	for _, want := range []string{"by-spawn", "by-child"} {
+		if !strings.Contains(inside, want) {
+			t.Errorf("findmnt -N %s does not show %s:\n%s", pid, want, inside)
+		}
+	}
+	host := harness.Tool(t, "findmnt", "-J", "-o", "TARGET,SOURCE")
+	for _, bad := range []string{"by-spawn", "by-child"} {
+		if strings.Contains(host, bad) {
+			t.Errorf("mount %s of the child's namespace appeared on the host:\n%s", bad, host)
+		}
+	}
+	n.finish(t)
+}
+
+// TestSpawnPidNamespaceView: a child in a new pid namespace is pid 1 there
+// and sees no host process; the host sees it under its own pid (NSpid).
+func TestSpawnPidNamespaceView(t *testing.T) {
+	harness.NoLeaks(t)
+	n := startNslua(t, `local proc = require "proc"
+		local p = assert(proc.spawn{"sh", "-c", "echo /proc/[0-9]*; exec sleep 1000", ns = "pid,mnt",
+			mounts = {{type = "proc", target = "/proc"}}, stdout = "pipe"})
+		print(p.pid)
+		print(p:lines()())
+		io.read()
+		p:kill()`)
+	pid := n.line(t)
+	if seen := n.line(t); seen != "/proc/1" {
+		t.Errorf("child in a new pid namespace sees %q, want only /proc/1", seen)
+	}
+	status, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "NSpid:\t" + pid + "\t1\n"; !strings.Contains(string(status), want) {
+		t.Errorf("/proc/%s/status lacks %q:\n%s", pid, want, status)
+	}
+	// nsenter into its pid namespace, from outside: ps there shows only the child
+	out := harness.Tool(t, "nsenter", "-t", pid, "-p", "-m", "ps", "-e", "-o", "pid=")
+	if strings.Fields(out)[0] != "1" || strings.Contains(out, strconv.Itoa(os.Getpid())) {
+		t.Errorf("ps inside the pid namespace: %q", out)
+	}
+	n.finish(t)
+}
+
+// TestSpawnRefusedMapEPERM: a uid_map the kernel refuses fails with EPERM
+// and names the map. nslua runs in a user namespace that maps only root, so
+// outside id 1000 is unmapped there.
+func TestSpawnRefusedMapEPERM(t *testing.T) {
+	harness.NoLeaks(t)
+	out, err := exec.Command("unshare", "--user", "--map-root-user", harness.Bin(), "-e",
+		`local proc = require "proc"
+		print(proc.run{"true", ns = "user", uid_map = {{0, 1000, 1}}})`).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.HasPrefix(string(out), "nil\tEPERM: ") || !strings.Contains(string(out), "{0 1000 1}") ||
+		!strings.HasSuffix(string(out), "\tEPERM\n") {
+		t.Errorf("got %q", out)
+	}
+}
+
+// TestSpawnTTYOnTerminal: with tty = true on a real terminal the child gets
+// its own pty with nslua's window size, size changes are forwarded, nslua's
+// terminal is raw while the child runs (Ctrl-C reaches the child, not
+// nslua) and restored afterwards.
+func TestSpawnTTYOnTerminal(t *testing.T) {
+	harness.NoLeaks(t)
+	cmd := exec.Command(harness.Bin(), "-e", `local r = require("proc").run{"sh", "-c",
+		"stty size; while read x; do stty size; done", tty = true}
+		print("child ended", r.code)`)
+	cmd.Dir = harness.Root()
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
+	go rt.readLoop()
+	go func() { cmd.Wait(); close(rt.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-rt.done:
+		default:
+			cmd.Process.Kill()
+			<-rt.done
+		}
+		f.Close()
+	})
+	rt.expect("40 100")
+	if err := pty.Setsize(f, &pty.Winsize{Rows: 50, Cols: 120}); err != nil {
+		t.Fatal(err)
+	}
+	// the resize reaches the child asynchronously: ask until it tells
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(rt.screen(), "50 120") {
+		if time.Now().After(deadline) {
+			t.Fatalf("window size not forwarded:\n%s", rt.screen())
+		}
+		f.Write([]byte("again\n"))
+		time.Sleep(20 * time.Millisecond)
+	}
+	f.Write([]byte{3}) // Ctrl-C: raw outside, so it is the child's SIGINT
+	rt.expect("child ended\t130")
+	<-rt.done
+	if cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("nslua exit %d, want 0 (the Ctrl-C was the child's)", cmd.ProcessState.ExitCode())
+	}
+	tio, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tio.Lflag&unix.ICANON == 0 || tio.Lflag&unix.ECHO == 0 {
+		t.Errorf("nslua left its terminal in raw mode (lflag %#x)", tio.Lflag)
+	}
+}
