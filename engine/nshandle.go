@@ -34,15 +34,15 @@ func (h *Handle) Equal(o any) bool {
 // IsClosed reports whether Close ran.
 func (h *Handle) IsClosed() bool { return h.fd < 0 }
 
-// Close releases the fd. Idempotent.
+// Close releases the fd. When it was the script's last handle on the
+// namespace, bindings that cache state for it (net's netlink socket) are told
+// to let go, so that the namespace can die now rather than at exit.
+// Idempotent.
 func (h *Handle) Close() error {
 	if h.fd < 0 {
 		return nil
 	}
-	h.closer.Keep()
-	err := unix.Close(h.fd)
-	h.fd = -1
-	return err
+	return h.closer.Close()
 }
 
 // NewHandle takes ownership of fd (an nsfs file of kind k) and registers it
@@ -54,9 +54,16 @@ func (vm *VM) NewHandle(fd int, k Kind, path string) (*Handle, error) {
 		return nil, &OpError{Op: "fstat", Arg: path, Err: err}
 	}
 	h := &Handle{Kind: k, Dev: id.Dev, Ino: id.Ino, Path: path, fd: fd}
+	vm.handleCount[id]++
 	h.closer = vm.OnClose("namespace handle "+h.String(), func() error {
 		err := unix.Close(h.fd)
 		h.fd = -1
+		if vm.handleCount[id]--; vm.handleCount[id] <= 0 {
+			delete(vm.handleCount, id)
+			if !vm.closed {
+				vm.ReleaseNamespace(id.Dev, id.Ino)
+			}
+		}
 		return err
 	})
 	return h, nil

@@ -37,6 +37,7 @@ type VM struct {
 	classes map[string]*Class
 
 	releaseHooks []func(dev, ino uint64)
+	handleCount  map[nsID]int // open handles per namespace
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc
@@ -55,6 +56,8 @@ func New(modules []Module, stdlib fs.FS) *VM {
 		modules: map[string]Module{},
 		stdlib:  stdlib,
 		classes: map[string]*Class{},
+
+		handleCount: map[nsID]int{},
 	}
 	vm.NewChunkContext()
 	for _, m := range modules {

@@ -253,11 +253,26 @@ print("not reached")`)
 
 // inNetns runs fn on a thread that joined the named netns; the thread is
 // never given back to the runtime. Sockets made there stay in the netns.
+// The process's main thread is never used: a goroutine locked to it that
+// exits only parks it, and /proc/self/ns/net (which later tests read) would
+// then show the foreign namespace.
 func inNetns(t *testing.T, name string, fn func()) {
 	t.Helper()
 	done := make(chan error)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread dies with the goroutine
+	var work func(started chan struct{})
+	work = func(started chan struct{}) {
+		runtime.LockOSThread() // never unlocked on success: the thread dies with the goroutine
+		if unix.Gettid() == unix.Getpid() {
+			// the main thread stays put: hold it until the work runs elsewhere
+			inner := make(chan struct{})
+			go work(inner)
+			<-inner
+			runtime.UnlockOSThread()
+			return
+		}
+		if started != nil {
+			close(started)
+		}
 		fd, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			done <- err
@@ -270,7 +285,8 @@ func inNetns(t *testing.T, name string, fn func()) {
 		}
 		fn()
 		done <- nil
-	}()
+	}
+	go work(nil)
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

@@ -315,6 +315,21 @@ function test_ns_delete_releases_the_namespace(t)
   t:ok(msg:find("released", 1, true), msg)
 end
 
+function test_closing_the_last_handle_releases_the_namespace(t)
+  -- an unnamed netns lives as long as a handle on it: once the script closes
+  -- its last one, net's cached socket must not keep the namespace alive
+  local h = assert(ns.create("net"))
+  local a, b = t:ok(net.veth(uniq("rh"), "eth0", { peer_ns = h }))
+  t:cleanup(function() if a.state then a:delete() end end)
+  t:ok(b:up()) -- net now holds a netlink socket in the namespace
+  local other = ns.open(h.path) -- a second handle on the same namespace
+  h:close()
+  t:ok(b:down(), "one handle is still open: the namespace stays usable")
+  other:close()
+  t:ok(a:wait_gone(10))
+  t:eq(select(3, b:up()), "ENODEV")
+end
+
 function test_default_is_the_scripts_current_netns(t)
   local h = assert(ns.create("net"))
   t:cleanup(function() h:close() end)
@@ -343,23 +358,30 @@ end
 -- every function and method, fed wrong types, NUL bytes, huge strings and
 -- unknown options: an argument error or a failure triple, never a crash
 function test_bad_input_never_crashes(t)
+  local function names_here()
+    local out = {}
+    for _, k in ipairs(net.links()) do out[#out + 1] = k.name end
+    return out
+  end
+  local before = names_here()
   local A = newns(t)
   local l = assert(net.veth("z0", "z1", { ns = A }))
-  local bad = { 42, true, {}, "", "a\0b", string.rep("x", 65536), -1, 1e300, 0 / 0, "nan", { bogus = 1 }, print }
+  -- no number here may be a live pid: a pid is a valid nsref
+  local bad = { 1.5, true, {}, "", "a\0b", string.rep("x", 65536), -1, 1e300, 0 / 0, "nan", { bogus = 1 }, print }
   local calls = {
     links = function(v) return net.links(v) end,
     link = function(v) return net.link(v) end,
     link_opts = function(v) return net.link("lo", v) end,
-    veth = function(v) return net.veth(v, "y") end,
-    veth_opts = function(v) return net.veth("y0", "y1", { mtu = v }) end,
-    peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v }) end,
-    bridge = function(v) return net.bridge(v) end,
-    vxlan = function(v) return net.vxlan("y0", { id = v }) end,
+    veth = function(v) return net.veth(v, "y", { ns = A }) end,
+    veth_opts = function(v) return net.veth("y0", "y1", { mtu = v, ns = A }) end,
+    peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v, ns = A }) end,
+    bridge = function(v) return net.bridge(v, { ns = A }) end,
+    vxlan = function(v) return net.vxlan("y0", { id = v, ns = A }) end,
     vxlan_dev = function(v) return net.vxlan("y0", { id = 1, dev = v, ns = A }) end,
     addrs = function(v) return net.addrs(v) end,
     routes = function(v) return net.routes { family = v } end,
-    route_add = function(v) return net.route_add { dst = v, dev = "lo" } end,
-    route_via = function(v) return net.route_add { dst = "default", via = v } end,
+    route_add = function(v) return net.route_add { dst = v, dev = "lo", ns = A } end,
+    route_via = function(v) return net.route_add { dst = "default", via = v, ns = A } end,
     route_del = function(v) return net.route_del(v) end,
     sysctl = function(v) return net.sysctl(v) end,
     sysctl_value = function(v) return net.sysctl("net.ipv4.ip_forward", v, { ns = A }) end,
@@ -386,5 +408,18 @@ function test_bad_input_never_crashes(t)
       end
     end
   end
-  t:ok(l:delete())
+  -- whatever was created went into A, not here
+  t:eq(names_here(), before)
+end
+
+function test_process_and_pid_are_nsrefs(t)
+  local proc = require "proc"
+  local p = assert(proc.spawn { "sleep", "30", ns = { net = "new" }, stdout = "null", stderr = "null" })
+  t:cleanup(function() p:kill("KILL"); p:wait() end)
+  local a = t:ok(net.veth("q0", "q1", { ns = p }))
+  t:eq(a.ns, p:ns("net"))
+  t:ok(net.link("q1", { ns = p.pid }))
+  t:ok(sh("ip -o link show"):find("q0@", 1, true) == nil)
+  local out = sh("nsenter -t " .. p.pid .. " -n ip -o link show q0")
+  t:ok(out:find("q0@", 1, true), out)
 end
