@@ -59,3 +59,17 @@ func RootlessError(err error, what, why string) error {
 	oe.Text = "rootless mode cannot " + what + ": " + why
 	return oe
 }
+
+// KeepDumpable makes nslua's process dumpable again in rootless mode, before
+// it writes a child's uid_map, gid_map or timens_offsets. Go starts children
+// with CLONE_VFORK|CLONE_VM: a child that changes its credentials before
+// exec (proc.spawn with uid =) shares nslua's mm at that moment, and the
+// kernel then marks that mm non-dumpable. The /proc files of every later
+// child are then owned by the initial namespace's root (the mm was made
+// there, at exec), so a rootless nslua may no longer write them (EACCES).
+// As root nothing changes, and nothing is done.
+func KeepDumpable() {
+	if Rootless {
+		unix.Prctl(unix.PR_SET_DUMPABLE, 1, 0, 0, 0)
+	}
+}

@@ -649,3 +649,34 @@ func statPgrp(t *testing.T, pid int) (pgrp, tpgid int) {
 	tpgid, _ = strconv.Atoi(f[5])
 	return pgrp, tpgid
 }
+
+// rootlessLuaFiles run as the unprivileged user through test/lua/run.lua:
+// what rootless mode can do (test/rootless/) and joining user and time
+// namespaces as their owner (test/lua/spawn_join_test.lua, which TestLua
+// also runs as root).
+var rootlessLuaFiles = []string{"test/rootless/works_test.lua", "test/lua/spawn_join_test.lua"}
+
+func TestRootlessLuaFiles(t *testing.T) {
+	for _, rel := range rootlessLuaFiles {
+		t.Run(filepath.Base(rel), func(t *testing.T) {
+			harness.NoLeaks(t)
+			p := newUnpriv(t)
+			for _, f := range []string{"test/lua/run.lua", rel} {
+				data, err := os.ReadFile(filepath.Join(harness.Root(), f))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(p.dir, filepath.Base(f)), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := p.run(t, "", nil, "run.lua", filepath.Base(rel))
+			for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
+				t.Log(line)
+			}
+			if r.Code != 0 {
+				t.Errorf("%s as %s: exit %d\n%s", rel, rootlessUser, r.Code, r.Stderr)
+			}
+		})
+	}
+}

@@ -203,6 +203,7 @@ func Start(cfg *Config) (*Process, error) {
 		return nil, errors.New("empty argv")
 	}
 	warm()
+	engine.KeepDumpable()
 	st, err := cfg.Base.Clone()
 	if err != nil {
 		return nil, &engine.OpError{Op: "dup", Arg: "namespace fd", Err: err}
