@@ -46,16 +46,21 @@ end
 
 func nsList(t *testing.T) []nsEntry {
 	t.Helper()
-	r := harness.MustRun(t, "-e", listScript)
-	var out []nsEntry
-	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-		var e nsEntry
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
+	return jsonLines[nsEntry](t, harness.MustRun(t, "-e", listScript).Stdout)
+}
+
+// jsonLines decodes one JSON value per line.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var vs []T
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v T
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
 			t.Fatalf("bad line %q: %v", line, err)
 		}
-		out = append(out, e)
+		vs = append(vs, v)
 	}
-	return out
+	return vs
 }
 
 func lsns(t *testing.T) []lsnsRow {

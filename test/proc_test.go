@@ -1,7 +1,6 @@
 package test
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -66,15 +65,7 @@ func procInfos(t *testing.T, pids ...int) []procInfo {
 	if r.Code != 0 {
 		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	var out []procInfo
-	for _, line := range strings.Split(strings.TrimSpace(r.Stdout), "\n") {
-		var in procInfo
-		if err := json.Unmarshal([]byte(line), &in); err != nil {
-			t.Fatalf("%q: %v", line, err)
-		}
-		out = append(out, in)
-	}
-	return out
+	return jsonLines[procInfo](t, r.Stdout)
 }
 
 func startCmd(t *testing.T, name string, args ...string) *exec.Cmd {
@@ -262,4 +253,38 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// TestProcInfoUnreadableFieldsAreNil: run as an unprivileged user, proc.info
+// of root's process returns what /proc shows everyone (pid, name, uid) and
+// nil for what it refuses (exe, cwd, root, namespaces), as ps does.
+func TestProcInfoUnreadableFieldsAreNil(t *testing.T) {
+	harness.NoLeaks(t)
+	sleep := startCmd(t, "sleep", "303")
+	dir, err := os.MkdirTemp("", "nslua-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := dir + "/nslua"
+	data, err := os.ReadFile(harness.Bin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	out, err := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", bin, "-e", fmt.Sprintf(`
+local i = assert(require("proc").info(%d))
+print(i.name, i.uid, tostring(i.exe), tostring(i.cwd), tostring(i.root), tostring(i.ns))`, sleep.Process.Pid)).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	// uid 0 reads as 65534 (overflowuid) if nslua runs itself rootless
+	got := strings.Fields(string(out))
+	if len(got) != 6 || got[0] != "sleep" || (got[1] != "0" && got[1] != "65534") ||
+		strings.Join(got[2:], " ") != "nil nil nil nil" {
+		t.Errorf("as nobody: %q", out)
+	}
 }

@@ -331,3 +331,32 @@ func TestSpawnTTYOnTerminal(t *testing.T) {
 		t.Errorf("nslua left its terminal in raw mode (lflag %#x)", tio.Lflag)
 	}
 }
+
+// TestSpawnInterruptedWait: SIGINT ends a wait that would block for long;
+// nslua exits 130 and its cleanup kills the child.
+func TestSpawnInterruptedWait(t *testing.T) {
+	harness.NoLeaks(t)
+	n := startNslua(t, `local proc = require "proc"
+		local p = assert(proc.spawn{"sleep", "1000", ns = "net"})
+		print(p.pid)
+		p:wait()
+		print("not reached")`)
+	pid, err := strconv.Atoi(n.line(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.cmd.Process.Signal(unix.SIGINT)
+	done := make(chan error, 1)
+	go func() { done <- n.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 130 {
+			t.Errorf("nslua after SIGINT: %v, want exit 130", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("nslua still waiting 20 s after SIGINT")
+	}
+	if !gone(pid) {
+		t.Errorf("child %d outlived nslua's cleanup", pid)
+	}
+}

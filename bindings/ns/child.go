@@ -215,11 +215,8 @@ func StartInit() (int, error) {
 	return pid, nil
 }
 
-// KillInit ends a pid namespace's init (and so every process in it).
-func KillInit(pid int) error {
-	killChild(pid)
-	return nil
-}
+// KillInit ends a pid namespace's init, and with it every process inside.
+func KillInit(pid int) { killChild(pid) }
 
 func writeMap(path string, m []IDMap) error {
 	var b strings.Builder

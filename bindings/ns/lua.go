@@ -223,7 +223,10 @@ func (b *binding) unshare(L *lua.LState) int {
 	prop := b.checkPropagation(o)
 	initPid, err := Unshare(vm.Current(), kinds, prop)
 	if initPid > 0 {
-		vm.OnClose("init of a pid namespace (pid "+strconv.Itoa(initPid)+")", func() error { return KillInit(initPid) })
+		vm.OnClose("init of a pid namespace (pid "+strconv.Itoa(initPid)+")", func() error {
+			KillInit(initPid)
+			return nil
+		})
 	}
 	if err != nil {
 		return engine.Fail(L, err)
@@ -522,11 +525,7 @@ func (b *binding) names(L *lua.LState) int {
 	if err != nil {
 		return engine.Fail(L, err)
 	}
-	t := L.NewTable()
-	for _, n := range names {
-		t.Append(lua.LString(n))
-	}
-	L.Push(t)
+	L.Push(engine.StringList(L, names))
 	return 1
 }
 
@@ -558,7 +557,7 @@ func (b *binding) list(L *lua.LState) int {
 	if len(res.Unreadable) == 0 {
 		return 1
 	}
-	L.Push(intList(L, res.Unreadable))
+	L.Push(engine.IntList(L, res.Unreadable))
 	return 2
 }
 
@@ -567,29 +566,14 @@ func entryTable(L *lua.LState, e *Entry) *lua.LTable {
 	t.RawSetString("id", lua.LNumber(e.Ino))
 	t.RawSetString("type", lua.LString(e.Kind.String()))
 	t.RawSetString("nprocs", lua.LNumber(len(e.Pids)))
-	t.RawSetString("pids", intList(L, e.Pids))
+	t.RawSetString("pids", engine.IntList(L, e.Pids))
 	if len(e.Pids) > 0 {
 		t.RawSetString("pid", lua.LNumber(e.Pids[0]))
 		t.RawSetString("uid", lua.LNumber(e.UID))
 	}
-	names, pins := L.NewTable(), L.NewTable()
-	for _, n := range e.Names {
-		names.Append(lua.LString(n))
-	}
-	for _, p := range e.Pins {
-		pins.Append(lua.LString(p))
-	}
-	t.RawSetString("names", names)
-	t.RawSetString("pins", pins)
+	t.RawSetString("names", engine.StringList(L, e.Names))
+	t.RawSetString("pins", engine.StringList(L, e.Pins))
 	t.RawSetString("path", lua.LString(e.Path))
-	return t
-}
-
-func intList(L *lua.LState, xs []int) *lua.LTable {
-	t := L.CreateTable(len(xs), 0)
-	for _, x := range xs {
-		t.Append(lua.LNumber(x))
-	}
 	return t
 }
 

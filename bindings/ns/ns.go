@@ -50,7 +50,12 @@ func Unshare(cur *engine.ThreadNS, kinds []engine.Kind, propagation string) (ini
 	}
 	arg := strings.Join(names, ",")
 	if err := unix.Unshare(flags); err != nil {
-		return 0, &engine.OpError{Op: "unshare", Arg: arg, Err: err}
+		oe := &engine.OpError{Op: "unshare", Arg: arg, Err: err}
+		if err == unix.EINVAL && flags&unix.CLONE_NEWPID != 0 {
+			oe.Text = "children already go to a pid namespace other than the script's own; " +
+				"the kernel nests a new one only below the caller's own (start a process there with proc.spawn{ns = {pid = \"new\"}})"
+		}
+		return 0, oe
 	}
 	if flags&unix.CLONE_NEWPID != 0 {
 		if initPid, err = StartInit(); err != nil {
@@ -83,11 +88,8 @@ func setPropagation(propagation string) error {
 	return nil
 }
 
-// Creatable lists the kinds Create makes on a worker thread; user and time
-// come from a short-lived child (CreateChild).
-var Creatable = []engine.Kind{engine.KindCgroup, engine.KindIPC, engine.KindMnt, engine.KindNet, engine.KindUTS}
-
-// Create makes a new namespace of kind k that the script is not in and
+// Create makes a new namespace of kind k (net, uts, ipc, mnt, cgroup; user
+// and time come from CreateChild) that the script is not in and
 // returns an O_CLOEXEC fd for it: a worker thread that joined the script's
 // namespaces unshares k, opens its own /proc/thread-self/ns entry and dies,
 // so only the fd keeps the namespace alive. A mount namespace gets the given
@@ -158,7 +160,7 @@ func FdPath(fd int) string { return "/proc/" + strconv.Itoa(os.Getpid()) + "/fd/
 // stacked over. The kernel refuses to pin a mount namespace in itself or in
 // a newer one (it would make a loop); the error says so.
 func Pin(fd int, k engine.Kind, path string) error {
-	created, err := makePinFile(path, 0)
+	created, err := makePinFile(path, false)
 	if err != nil {
 		return err
 	}
@@ -175,15 +177,15 @@ func Pin(fd int, k engine.Kind, path string) error {
 	return nil
 }
 
-// makePinFile creates path as an empty file (O_EXCL when excl is set), or
-// accepts an existing regular file that is not already a namespace pin.
-func makePinFile(path string, excl int) (created bool, err error) {
+// makePinFile creates path as an empty file, or — unless excl — accepts an
+// existing regular file that is not already a namespace pin.
+func makePinFile(path string, excl bool) (created bool, err error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0)
 	if err == nil {
 		unix.Close(fd)
 		return true, nil
 	}
-	if err != unix.EEXIST || excl != 0 {
+	if err != unix.EEXIST || excl {
 		return false, &engine.OpError{Op: "create", Arg: path, Err: err}
 	}
 	if nfd, _, err := engine.OpenNS(path, -1); err == nil {
@@ -239,7 +241,7 @@ func PrepareNetnsName(name string) (string, error) {
 		return "", err
 	}
 	path := engine.NetnsPath(name)
-	if _, err := makePinFile(path, 1); err != nil {
+	if _, err := makePinFile(path, true); err != nil {
 		if engine.ErrnoName(err) == "EEXIST" {
 			return "", engine.Errorf(unix.EEXIST, "create", path, "netns "+engine.Quote(name)+" already exists")
 		}

@@ -45,7 +45,7 @@ func (b *binding) list(L *lua.LState) int {
 	if err != nil {
 		return engine.Fail(L, err)
 	}
-	L.Push(intList(L, pids))
+	L.Push(engine.IntList(L, pids))
 	return 1
 }
 
@@ -65,7 +65,7 @@ func (b *binding) info(L *lua.LState) int {
 	t.RawSetString("state", lua.LString(in.State))
 	t.RawSetString("start_time", lua.LNumber(in.StartTime))
 	if in.Cmdline != nil {
-		t.RawSetString("cmdline", strList(L, in.Cmdline))
+		t.RawSetString("cmdline", engine.StringList(L, in.Cmdline))
 	}
 	setStr := func(k string, v *string) {
 		if v != nil {
@@ -87,7 +87,7 @@ func (b *binding) info(L *lua.LState) int {
 	setInt("egid", in.EGID)
 	setInt("threads", in.Threads)
 	if in.NSpid != nil {
-		t.RawSetString("nspid", intList(L, in.NSpid))
+		t.RawSetString("nspid", engine.IntList(L, in.NSpid))
 	}
 	if len(in.NS) > 0 {
 		ns := L.NewTable()
@@ -111,7 +111,7 @@ func (b *binding) children(L *lua.LState) int {
 	if err != nil {
 		return engine.Fail(L, err)
 	}
-	L.Push(intList(L, s.Children[pid]))
+	L.Push(engine.IntList(L, s.Children[pid]))
 	return 1
 }
 
@@ -197,7 +197,7 @@ func (b *binding) find(L *lua.LState) int {
 	if err != nil {
 		return engine.Fail(L, err)
 	}
-	L.Push(intList(L, pids))
+	L.Push(engine.IntList(L, pids))
 	return 1
 }
 
@@ -260,20 +260,4 @@ func (b *binding) kill(L *lua.LState) int {
 		return engine.Fail(L, err)
 	}
 	return engine.OK(L)
-}
-
-func intList(L *lua.LState, xs []int) *lua.LTable {
-	t := L.CreateTable(len(xs), 0)
-	for _, x := range xs {
-		t.Append(lua.LNumber(x))
-	}
-	return t
-}
-
-func strList(L *lua.LState, xs []string) *lua.LTable {
-	t := L.CreateTable(len(xs), 0)
-	for _, x := range xs {
-		t.Append(lua.LString(x))
-	}
-	return t
 }

@@ -149,7 +149,12 @@ func fsLog(fsfd int) string {
 	if err != nil || n <= 0 {
 		return ""
 	}
-	return " (" + strings.TrimSpace(string(buf[:n])) + ")"
+	// the log's lines start with a severity letter: "e tmpfs: Bad value"
+	msg := strings.TrimSpace(string(buf[:n]))
+	if len(msg) > 2 && msg[1] == ' ' && strings.IndexByte("ewi", msg[0]) >= 0 {
+		msg = msg[2:]
+	}
+	return " (" + msg + ")"
 }
 
 // attach moves a detached mount onto target. With create, a missing mount

@@ -20,12 +20,14 @@ import (
 type Pty struct {
 	Master, Slave *os.File
 
+	masterFd  int // Master's fd, kept apart: os.File.Fd would make it blocking
 	in        int // nslua's terminal
 	restore   *term.State
 	stopIn    [2]int // a pipe whose write end stops the input relay
 	inDone    chan struct{}
 	outDone   chan struct{}
 	winch     chan os.Signal
+	winchDone chan struct{}
 	closeOnce sync.Once
 }
 
@@ -45,7 +47,7 @@ func OpenPty() (*Pty, error) {
 		unix.Close(m)
 		return nil, &engine.OpError{Op: "ioctl", Arg: "TIOCGPTPEER", Err: e}
 	}
-	return &Pty{Master: os.NewFile(uintptr(m), "ptmx"), Slave: os.NewFile(s, "pts"), in: 0,
+	return &Pty{Master: os.NewFile(uintptr(m), "ptmx"), Slave: os.NewFile(s, "pts"), masterFd: m, in: 0,
 		stopIn: [2]int{-1, -1}}, nil
 }
 
@@ -54,7 +56,7 @@ func OpenPty() (*Pty, error) {
 func (p *Pty) Relay() error {
 	if term.IsTerminal(p.in) {
 		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
-			_ = unix.IoctlSetWinsize(int(p.Master.Fd()), unix.TIOCSWINSZ, ws)
+			_ = unix.IoctlSetWinsize(p.masterFd, unix.TIOCSWINSZ, ws)
 		}
 		st, err := term.MakeRaw(p.in)
 		if err != nil {
@@ -62,6 +64,7 @@ func (p *Pty) Relay() error {
 		}
 		p.restore = st
 		p.winch = make(chan os.Signal, 1)
+		p.winchDone = make(chan struct{})
 		signal.Notify(p.winch, unix.SIGWINCH)
 		go p.forwardWinch()
 	}
@@ -79,9 +82,10 @@ func (p *Pty) Relay() error {
 }
 
 func (p *Pty) forwardWinch() {
+	defer close(p.winchDone)
 	for range p.winch {
 		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
-			_ = unix.IoctlSetWinsize(int(p.Master.Fd()), unix.TIOCSWINSZ, ws)
+			_ = unix.IoctlSetWinsize(p.masterFd, unix.TIOCSWINSZ, ws)
 		}
 	}
 }
@@ -136,6 +140,7 @@ func (p *Pty) Finish(grace time.Duration) {
 		if p.winch != nil {
 			signal.Stop(p.winch)
 			close(p.winch)
+			<-p.winchDone
 		}
 		if p.restore != nil {
 			_ = term.Restore(p.in, p.restore)

@@ -189,6 +189,9 @@ function test_unshare_pid_reaches_workers(t)
     local info = proc.info(init[1])
     t:eq(info.nspid, { init[1], 1 })
     t:eq(info.ppid, proc.self())
+    local _, msg, code = ns.unshare("pid")
+    t:eq(code, "EINVAL", "a second pid namespace cannot be unshared before the first is entered")
+    t:ok(msg:find("already go to a pid namespace", 1, true), msg)
     -- a program forked on another thread (a worker that joined the script's
     -- namespaces) is born there: pid 2 or more inside, as NSpid shows
     local nspid = ns.with(ns.current("uts"), function()
