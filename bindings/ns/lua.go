@@ -288,7 +288,7 @@ func (b *binding) create(L *lua.LState) int {
 	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation")
 	vm.NoMoreArgs(L, 2)
 	name, pin, keep := b.checkPlace(L, o, k)
-	if err := refuseKeep(pin+name, keep); err != nil {
+	if err := refuseKeep(pin, keep); err != nil {
 		return engine.Fail(L, err)
 	}
 	for _, c := range []struct {

@@ -86,8 +86,19 @@ function test_container_like_root_with_proc_in_new_pid_namespace(t)
   end
 end
 
-function test_pins_cannot_be_kept(t)
-  local ok, msg, code = ns.create("net", { pin = nslua.runtime_dir .. "/kept", keep = true })
+function test_pins_cannot_outlive_nslua(t)
+  -- a pin the user wants kept, outside nslua's private runtime directory
+  local home = os.getenv("HOME") .. "/kept-pin"
+  local ok, msg, code = ns.create("net", { pin = home, keep = true })
   t:eq({ ok, code }, { nil, "EPERM" })
   t:ok(msg:find("pins live in nslua's own mount namespace and end with it", 1, true), msg)
+  t:eq(io.open(home), nil)
+  -- inside it, keep means "until nslua ends" (topo keeps its pins so)
+  local path = nslua.netns_dir .. "/kept-here"
+  local h = t:ok(ns.create("net", { pin = path, keep = true }))
+  t:ok(ns.delete(path))
+  -- a pin under the host's /run is refused with the reason
+  ok, msg, code = ns.create("net", { pin = "/run/rl-pin" })
+  t:eq({ ok, code }, { nil, "EACCES" })
+  t:ok(msg:find("rootless mode cannot pin at /run/rl-pin: it is owned by the host's root", 1, true), msg)
 end
