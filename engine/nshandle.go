@@ -188,7 +188,7 @@ func (vm *VM) With(L *lua.LState, targets []Target, fnIdx int) int {
 	}
 	base := L.GetTop()
 	var callErr error
-	err := OnWorker(vm.cur, targets, func(cur *ThreadNS) error {
+	err := onPooledWorker(vm.cur, targets, func(cur *ThreadNS) {
 		outer := vm.setCurrent(cur)
 		defer vm.setCurrent(outer)
 		L.Push(fn)
@@ -196,7 +196,6 @@ func (vm *VM) With(L *lua.LState, targets []Target, fnIdx int) int {
 			L.Push(a)
 		}
 		callErr = L.PCall(len(args), lua.MultRet, nil)
-		return nil
 	})
 	if err != nil {
 		return Fail(L, err)

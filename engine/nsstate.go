@@ -31,8 +31,9 @@ func captureOriginal() {
 // one; a worker or spawner started on behalf of this thread joins exactly
 // those (DESIGN.md §2.2).
 type ThreadNS struct {
-	fd [numKinds]int
-	id [numKinds]nsID
+	fd      [numKinds]int
+	id      [numKinds]nsID
+	tainted bool // see Taint
 }
 
 // NewThreadNS describes a thread that is in the original namespaces.

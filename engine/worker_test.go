@@ -219,3 +219,79 @@ func TestOnWorkerReturnsError(t *testing.T) {
 		t.Fatalf("got %v, want %v", err, want)
 	}
 }
+
+// Pooled workers (ns.with) keep the same promise as fresh ones: each job runs
+// in exactly its namespaces, nothing else ever observes them, and an idle
+// thread is back in the original namespaces (it keeps nothing alive).
+func TestPooledWorkerMovesExactlyAndParksClean(t *testing.T) {
+	fd, foreign := foreignNetns(t)
+	host, _ := os.Readlink("/proc/thread-self/ns/net")
+	var stop atomic.Bool
+	var seen atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				if l, err := os.Readlink("/proc/thread-self/ns/net"); err == nil && l != host {
+					seen.Add(1)
+				}
+				runtime.Gosched()
+			}
+		}()
+	}
+	tids := map[int]bool{}
+	for i := 0; i < 1000; i++ {
+		var targets []Target
+		want := host
+		if i%3 != 0 { // alternate, so threads move both ways between jobs
+			targets, want = []Target{{Kind: KindNet, Fd: fd}}, foreign
+		}
+		var got string
+		err := onPooledWorker(NewThreadNS(), targets, func(*ThreadNS) {
+			got, _ = os.Readlink("/proc/thread-self/ns/net")
+			tids[unix.Gettid()] = true
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("job %d ran in %s, want %s", i, got, want)
+		}
+	}
+	stop.Store(true)
+	wg.Wait()
+	if n := seen.Load(); n > 0 {
+		t.Errorf("other goroutines saw a foreign netns %d times", n)
+	}
+	if len(tids) > 100 {
+		t.Errorf("1000 jobs used %d threads: the pool is not reusing them", len(tids))
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for threadsIn(foreign) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	if n := threadsIn(foreign); n > 0 {
+		t.Errorf("%d idle threads still in %s", n, foreign)
+	}
+}
+
+// A job that taints its thread (untracked per-thread state) gets a thread
+// nobody else will use.
+func TestPooledWorkerTaintedThreadDies(t *testing.T) {
+	var first, second int
+	onPooledWorker(NewThreadNS(), nil, func(cur *ThreadNS) { first = unix.Gettid(); cur.Taint() })
+	onPooledWorker(NewThreadNS(), nil, func(*ThreadNS) { second = unix.Gettid() })
+	if first == second {
+		t.Fatalf("a tainted thread (%d) was reused", first)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", first)); os.IsNotExist(err) {
+			return
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval
+	}
+	t.Fatalf("tainted thread %d still exists", first)
+}
