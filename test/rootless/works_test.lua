@@ -59,6 +59,16 @@ function test_spawn_in_new_namespaces(t)
   t:eq(sh("nsenter -t " .. p.pid .. " -u hostname"), "rl-host\n")
 end
 
+function test_spawn_user_namespace_default_map_is_the_subid_range(t)
+  local p = t:ok(proc.spawn{ "sleep", "1000", ns = "user" })
+  t:cleanup(function() p:kill("KILL"); p:wait() end)
+  -- as nslua sees it: 0..65535 inside are ids 1..65536 of its own namespace, the caller's
+  -- /etc/subuid range, not the caller itself
+  local map = io.open("/proc/" .. p.pid .. "/uid_map"):read("*a")
+  t:ok(map:match("^%s*0%s+1%s+65536"), map)
+  t:eq(t:ok(proc.run{ "id", "-u", ns = "user" }).stdout, "0\n")
+end
+
 function test_spawn_user_namespace_and_subids(t)
   local r = t:ok(proc.run{ "sh", "-c", "id -u; cat /proc/self/uid_map", ns = "user",
                            uid_map = { { 0, 1, 1000 } }, gid_map = { { 0, 1, 1000 } } })
