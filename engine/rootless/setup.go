@@ -36,12 +36,33 @@ func Setup() (bool, error) {
 	if err := os.Mkdir(netns, 0o755); err != nil {
 		return true, &engine.OpError{Op: "mkdir", Arg: netns, Err: err}
 	}
+	showAtRunNetns(netns)
 	engine.Rootless = true
 	engine.RuntimeDir = dir
 	engine.NetnsDir = netns
 	engine.SubUIDs = mappedBeyondRoot("/proc/self/uid_map")
 	engine.SubGIDs = mappedBeyondRoot("/proc/self/gid_map")
 	return true, nil
+}
+
+// showAtRunNetns puts nslua's netns directory over /run/netns, in nslua's
+// mount namespace only, when the host has that directory: programs a script
+// runs (ip netns, ip -n NAME, ip netns exec) then find nslua's names where
+// iproute2 looks. The two are peers of one shared mount, so a pin made in
+// either shows in both. The host's own names are hidden there; nslua could
+// not enter them anyway. Best effort: without /run/netns (which only the
+// host's root can create) names are found under engine.NetnsDir alone.
+func showAtRunNetns(netns string) {
+	const run = "/run/netns"
+	var st unix.Stat_t
+	if unix.Stat(run, &st) != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return
+	}
+	if unix.Mount(netns, netns, "", unix.MS_BIND, "") != nil ||
+		unix.Mount("", netns, "", unix.MS_SHARED, "") != nil {
+		return
+	}
+	unix.Mount(netns, run, "", unix.MS_BIND, "")
 }
 
 // mappedBeyondRoot counts the ids a uid_map or gid_map maps inside the
