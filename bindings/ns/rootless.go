@@ -2,7 +2,8 @@ package ns
 
 import (
 	"path/filepath"
-	"strings"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
 )
@@ -11,15 +12,17 @@ import (
 // own mount namespace and end with it, and the host's /run belongs to the
 // host's root. What cannot work is refused up front, with the reason.
 
-// refuseKeep fails a request to keep a pin (opts.keep) outside nslua's
-// runtime directory in rootless mode: the user asks for something that
-// outlives nslua, and it cannot. Inside the runtime directory (where named
-// netns and topo's pins live) keep means "until nslua ends", which holds.
+// refuseKeep fails a request to keep a pin (opts.keep) in rootless mode
+// unless the pin lives on nslua's private runtime tmpfs (its netns
+// directory, also shown at /run/netns): elsewhere the user asks for
+// something that outlives nslua, and it cannot. On the tmpfs, keep means
+// "until nslua ends", which holds, and topo keeps its pins so.
 func refuseKeep(path string, keep bool) error {
-	if !keep || !engine.Rootless || path == "" || !filepath.IsAbs(path) {
+	if !keep || !engine.Rootless || path == "" {
 		return nil
 	}
-	if dir := filepath.Clean(engine.RuntimeDir); strings.HasPrefix(filepath.Clean(path), dir+"/") {
+	var dir, pin unix.Stat_t
+	if unix.Stat(engine.RuntimeDir, &dir) == nil && unix.Stat(filepath.Dir(path), &pin) == nil && dir.Dev == pin.Dev {
 		return nil
 	}
 	return engine.RootlessRefusal("pin", path, "keep a pin after nslua exits", engine.WhyPinsDie)
