@@ -89,6 +89,21 @@ func newUnpriv(t *testing.T) *unpriv {
 	return p
 }
 
+// userDir makes a directory owned by the test user (mode 0700), removed at
+// the end of the test: a home or an XDG_RUNTIME_DIR.
+func (p *unpriv) userDir(t *testing.T) string {
+	t.Helper()
+	d, err := os.MkdirTemp("", "nslua-rootless-dir-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	if err := os.Chown(d, p.uid, p.gid); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // removeUser deletes the test user by its exact name, with its group and its
 // subordinate id ranges, if it exists.
 func removeUser(t *testing.T) {
@@ -397,14 +412,7 @@ func waitGone(t *testing.T, pid int) {
 func TestRootlessRuntimeDir(t *testing.T) {
 	harness.NoLeaks(t)
 	p := newUnpriv(t)
-	xdg, err := os.MkdirTemp("", "nslua-rootless-xdg-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(xdg) })
-	if err := os.Chown(xdg, p.uid, p.gid); err != nil {
-		t.Fatal(err)
-	}
+	xdg := p.userDir(t)
 	s := p.start(t, []string{"XDG_RUNTIME_DIR=" + xdg}, "-e", selfPID+`
 		local f = assert(io.open(os.getenv("XDG_RUNTIME_DIR") .. "/nslua/netns/probe", "w"))
 		f:write("x") f:close()
@@ -456,9 +464,22 @@ func TestRootlessRecipes(t *testing.T) {
 			}
 			harness.NoLeaks(t)
 			p := newUnpriv(t)
-			r := p.run(t, "", nil, append([]string{"-r", name}, recipeArgs[name]...)...)
+			xdg := p.userDir(t)
+			r := p.run(t, "", []string{"XDG_RUNTIME_DIR=" + xdg}, append([]string{"-r", name}, recipeArgs[name]...)...)
 			if r.Code != 0 {
 				t.Fatalf("recipe %s as %s: exit %d\nstdout:\n%s\nstderr:\n%s", name, rootlessUser, r.Code, r.Stdout, r.Stderr)
+			}
+			// state files and pins were on nslua's private tmpfs: the host
+			// sees only the empty runtime directory
+			var left []string
+			filepath.WalkDir(xdg, func(path string, d fs.DirEntry, err error) error {
+				if path != xdg && path != filepath.Join(xdg, "nslua") {
+					left = append(left, path)
+				}
+				return nil
+			})
+			if len(left) > 0 {
+				t.Errorf("left in XDG_RUNTIME_DIR on the host: %v", left)
 			}
 		})
 	}
@@ -545,14 +566,7 @@ func TestRootlessAsRoot(t *testing.T) {
 // is (raw mode for editing, cooked with ISIG while a chunk runs).
 func startREPLAs(t *testing.T, p *unpriv) *replTerm {
 	t.Helper()
-	home, err := os.MkdirTemp("", "nslua-rootless-home-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(home) })
-	if err := os.Chown(home, p.uid, p.gid); err != nil {
-		t.Fatal(err)
-	}
+	home := p.userDir(t)
 	cmd := p.command(context.Background(), []string{"XDG_STATE_HOME=" + home, "TERM=xterm"})
 	cmd.Env = append(cmd.Env, "HOME="+home)
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
