@@ -464,22 +464,23 @@ func TestRootlessRecipes(t *testing.T) {
 			}
 			harness.NoLeaks(t)
 			p := newUnpriv(t)
-			xdg := p.userDir(t)
-			r := p.run(t, "", []string{"XDG_RUNTIME_DIR=" + xdg}, append([]string{"-r", name}, recipeArgs[name]...)...)
+			// without XDG_RUNTIME_DIR, the harder case: the private tmpfs
+			// goes on $TMPDIR/nslua-UID
+			stray := filepath.Join(os.TempDir(), "nslua")
+			_, err := os.Stat(stray)
+			strayBefore := err == nil
+			r := p.run(t, "", nil, append([]string{"-r", name}, recipeArgs[name]...)...)
 			if r.Code != 0 {
 				t.Fatalf("recipe %s as %s: exit %d\nstdout:\n%s\nstderr:\n%s", name, rootlessUser, r.Code, r.Stdout, r.Stderr)
 			}
 			// state files and pins were on nslua's private tmpfs: the host
-			// sees only the empty runtime directory
-			var left []string
-			filepath.WalkDir(xdg, func(path string, d fs.DirEntry, err error) error {
-				if path != xdg && path != filepath.Join(xdg, "nslua") {
-					left = append(left, path)
-				}
-				return nil
-			})
-			if len(left) > 0 {
-				t.Errorf("left in XDG_RUNTIME_DIR on the host: %v", left)
+			// sees only its empty mount point
+			priv := filepath.Join(os.TempDir(), "nslua-"+strconv.Itoa(p.uid))
+			if entries, err := os.ReadDir(priv); err != nil || len(entries) != 0 {
+				t.Errorf("%s on the host: %v %v, want an empty directory", priv, entries, err)
+			}
+			if _, err := os.Stat(stray); err == nil && !strayBefore {
+				t.Errorf("%s appeared on the host", stray)
 			}
 		})
 	}
