@@ -63,13 +63,13 @@ for i = 1, tonumber(arg[1]) do ns.with(h, f) end`
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "| what | per call |\n|---|---|\n")
-	fmt.Fprintf(&b, "| `ns.with(h, function() end)` (fresh locked worker thread, setns, Lua call, thread exit) | %s |\n", Us(per))
+	fmt.Fprintf(&b, "| `ns.with(h, function() end)` (a pooled locked worker thread woken, setns, Lua call, VM thread woken; setns back after) | %s |\n", Us(per))
 	fmt.Fprintf(&b, "| CPU time (user+sys, all threads) per `ns.with` | %s |\n", Us(cpuPer))
-	fmt.Fprintf(&b, "| engine.OnWorker into the netns with an empty Go function, called from a locked thread (the floor under ns.with) | %s |\n", Us(floor))
+	fmt.Fprintf(&b, "| engine.OnWorker (a fresh thread per call, created and destroyed) into the netns with an empty Go function, called from a locked thread: what ns.with cost before the pool | %s |\n", Us(floor))
 	fmt.Fprintf(&b, "| raw `setns(netns)` + `setns(back)` on one locked thread, Go | %s |\n", Us(raw))
 	fmt.Fprintf(&b, "\nGoal: at most 60 µs per ns.with. Ratio to the raw pair: %s. Median of %d runs of %d calls each, minus a run with none. "+
-		"Nearly all of it is the engine's worker round trip (a thread created, woken, exited, and the locked VM thread woken "+
-		"again), not the namespace switch; load average %s when measured.\n",
+		"What remains above the setns pair is two wake-ups of locked threads (the worker, then the VM thread); "+
+		"load average %s when measured.\n",
 		Ratio(per, raw), env.Repeats, n, loadAvg())
 	return b.String(), nil
 }

@@ -12,7 +12,9 @@ import (
 // recipeArgs are the arguments each recipe runs with in the suite; recipes
 // not listed run without arguments. Every recipe asserts its own outcome and
 // exits non-zero when it does not hold.
-var recipeArgs = map[string][]string{}
+var recipeArgs = map[string][]string{
+	"container": {"--check"},
+}
 
 // TestRecipes runs every embedded recipe, the way users run them: nslua -r.
 func TestRecipes(t *testing.T) {

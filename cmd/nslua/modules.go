@@ -6,6 +6,7 @@ import (
 	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/inspect"
 	"github.com/nslua/nslua/bindings/json"
+	"github.com/nslua/nslua/bindings/mount"
 	"github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/bindings/ns"
 	"github.com/nslua/nslua/bindings/proc"
@@ -19,6 +20,7 @@ var modules = []engine.Module{
 	host.Module(version),
 	inspect.Module,
 	json.Module,
+	mount.Module,
 	net.Module,
 	ns.Module,
 	procModule,

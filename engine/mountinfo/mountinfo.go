@@ -25,8 +25,10 @@ type Mount struct {
 	SuperOptions string   // per-superblock options
 }
 
-// Propagation describes the mount's propagation type as findmnt's PROPAGATION
-// column does: "shared", "private", "slave", "unbindable", or "shared,slave".
+// Propagation spells the mount's propagation type as findmnt's PROPAGATION
+// column does: "shared" or "private", then ",slave" for a mount with a master
+// and ",unbindable" — so a slave of a shared peer group that is not shared
+// itself reads "private,slave".
 func (m *Mount) Propagation() string {
 	var shared, slave, unbindable bool
 	for _, f := range m.Optional {
@@ -39,17 +41,17 @@ func (m *Mount) Propagation() string {
 			unbindable = true
 		}
 	}
-	switch {
-	case unbindable:
-		return "unbindable"
-	case shared && slave:
-		return "shared,slave"
-	case shared:
-		return "shared"
-	case slave:
-		return "slave"
+	p := "private"
+	if shared {
+		p = "shared"
 	}
-	return "private"
+	if slave {
+		p += ",slave"
+	}
+	if unbindable {
+		p += ",unbindable"
+	}
+	return p
 }
 
 // Read parses /proc/PID/mountinfo; pid 0 means the calling thread's view

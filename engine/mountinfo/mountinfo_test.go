@@ -18,7 +18,7 @@ func TestParseLine(t *testing.T) {
 			"36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue",
 			Mount{ID: 36, Parent: 35, Major: 98, Minor: 0, Root: "/mnt1", Target: "/mnt2", Options: "rw,noatime",
 				Optional: []string{"master:1"}, FSType: "ext3", Source: "/dev/root", SuperOptions: "rw,errors=continue"},
-			"slave",
+			"private,slave",
 		},
 		{
 			"25 1 0:22 / /run rw,nosuid shared:5 master:3 - tmpfs tmpfs rw,mode=755",
@@ -36,7 +36,7 @@ func TestParseLine(t *testing.T) {
 			`41 25 0:50 / /a\134b\011c rw unbindable - tmpfs none rw`,
 			Mount{ID: 41, Parent: 25, Major: 0, Minor: 50, Root: "/", Target: "/a\\b\tc", Options: "rw",
 				Optional: []string{"unbindable"}, FSType: "tmpfs", Source: "none", SuperOptions: "rw"},
-			"unbindable",
+			"private,unbindable",
 		},
 	}
 	for _, c := range cases {
@@ -107,7 +107,7 @@ func TestReadAgreesWithFindmnt(t *testing.T) {
 			t.Errorf("findmnt id %d (%s) not parsed", f.ID, f.Target)
 			continue
 		}
-		if m.Target != f.Target || m.FSType != f.FSType || m.Propagation() != strings.ReplaceAll(f.Propagation, " ", "") {
+		if m.Target != f.Target || m.FSType != f.FSType || m.Propagation() != f.Propagation {
 			t.Errorf("id %d: parsed %q %q %q, findmnt %q %q %q", f.ID, m.Target, m.FSType, m.Propagation(), f.Target, f.FSType, f.Propagation)
 		}
 	}

@@ -1,0 +1,129 @@
+-- The mount module: argument checking everywhere, and mounts made in a
+-- private mount namespace (ns.unshare "mnt") that the host never sees.
+local mount = require "mount"
+
+local function private_ns(t)
+  local ok, ns = pcall(require, "ns")
+  if not ok then t:skip("needs the ns module to leave the host's mount namespace") end
+  assert(ns.unshare("mnt"))
+  return ns
+end
+
+local function tmpdir(t)
+  local p = os.tmpname()
+  os.remove(p)
+  assert(os.execute("mkdir -p " .. p) == 0)
+  t:cleanup(function() os.execute("rm -rf " .. p) end)
+  return p
+end
+
+function test_argument_errors_name_the_argument(t)
+  t:fails(function() mount.mount("a") end, "bad argument #2 to 'mount' (string expected, got ")
+  t:fails(function() mount.mount("a", "/x", "tmpfs", "ro,bogus") end, 'unknown mount flag "bogus"')
+  t:fails(function() mount.mount("a", "/x", "tmpfs", "size=1m") end, "go in the data argument")
+  t:fails(function() mount.mount("a", "/x\0y", "tmpfs") end, "NUL byte")
+  t:fails(function() mount.mount("a", "/x", "tmpfs", nil, nil, 6) end, "no more than 5 argument")
+  t:fails(function() mount.bind("/a", "/b", { ro = true, recursive = true }) end, 'unknown option "recursive"')
+  t:fails(function() mount.bind("/a", "/b", { ro = "yes" }) end, 'option "ro": boolean expected')
+  t:fails(function() mount.bind("/a") end, "bad argument #2 to 'bind'")
+  t:fails(function() mount.tmpfs("/x", { size = "lots" }) end, 'size like 65536')
+  t:fails(function() mount.tmpfs("/x", { mode = "999" }) end, 'octal mode')
+  t:fails(function() mount.tmpfs("/x", { mode = -1 }) end, 'mode between')
+  t:fails(function() mount.tmpfs("") end, "empty path")
+  t:fails(function() mount.tmpfs(string.rep("x", 5000)) end, "longer than PATH_MAX")
+  t:fails(function() mount.proc(1) end, "string expected, got number")
+  t:fails(function() mount.sysfs("/x", { ro = true }) end, 'unknown option "ro"')
+  t:fails(function() mount.overlay("/x") end, "table expected, got string")
+  t:fails(function() mount.overlay { target = "/x" } end, "missing lower")
+  t:fails(function() mount.overlay { lower = "/l" } end, "missing target")
+  t:fails(function() mount.overlay { lower = { "/l", 3 }, target = "/x" } end, "lower[2]: path expected")
+  t:fails(function() mount.overlay { lower = "/l", upper = "/u", target = "/x" } end, "upper and work go together")
+  t:fails(function() mount.overlay { lower = "/l", upper = "/u", work = "/w", tmpfs = true, target = "/x" } end,
+    "give neither")
+  t:fails(function() mount.overlay { lower = "/l", target = "/x", type = "tmpfs" } end, 'unknown option "type"')
+  t:fails(function() mount.umount("/x", { lazy = true }) end, 'unknown option "lazy"')
+  t:fails(function() mount.propagation("/x", "privat") end, 'unknown propagation type "privat"')
+  t:fails(function() mount.propagation("/x", "private", { recursive = true }) end, 'unknown option "recursive"')
+  t:fails(function() mount.remount("/x") end, "bad argument #2 to 'remount' (string expected")
+  t:fails(function() mount.remount("/x", "ro,nosiud") end, 'unknown mount flag "nosiud"')
+  t:fails(function() mount.pivot_root() end, "bad argument #1 to 'pivot_root'")
+  t:fails(function() mount.chroot({}) end, "string expected, got table")
+  t:fails(function() mount.list("1") end, "pid or process expected, got string")
+  t:fails(function() mount.list(-1) end, "pid must be positive")
+  t:fails(function() mount.list(1.5) end, "integer expected")
+  t:fails(function() mount.is_mountpoint(nil) end, "string expected, got nil")
+end
+
+function test_apply_checks_every_spec_before_mounting(t)
+  t:fails(function() mount.apply({ { type = "tmpfs" } }) end, "specs[1]: missing target")
+  t:fails(function() mount.apply({ { type = "tmpfs", target = "/a", sorce = "x" } }) end,
+    'specs[1]: unknown option "sorce"')
+  t:fails(function() mount.apply({ { type = "tmpfs", target = "/a" }, { target = "/b" } }) end,
+    "specs[2]: missing type")
+  t:fails(function() mount.apply({ { type = "bind", target = "/b" } }) end, "specs[1]: missing source")
+  t:fails(function() mount.apply({ { type = "symlink", target = "/b" } }) end, "specs[1]: missing source")
+  t:fails(function() mount.apply({ { type = "mask", target = "/b", ro = true } }) end, 'unknown option "ro"')
+  t:fails(function() mount.apply({ { type = "bind", source = "/a", target = "/b", flags = "ro,size=1" } }) end,
+    'specs[1]: unknown mount flag "size=1"')
+  t:fails(function() mount.apply({ "tmpfs" }) end, "specs[1]: mount spec table expected, got string")
+  t:fails(function() mount.apply({ x = {} }) end, "a list of mount specs expected")
+  t:fails(function() mount.apply({}, { rooot = "/" }) end, 'unknown option "rooot"')
+end
+
+function test_mounts_stay_in_the_private_namespace(t)
+  private_ns(t)
+  local d = tmpdir(t)
+  t:ok(mount.tmpfs(d, { size = "1m" }))
+  t:cleanup(function() mount.umount(d, { detach = true }) end)
+  t:eq(mount.is_mountpoint(d), true)
+  local found
+  for _, m in ipairs(mount.list()) do
+    if m.target == d then found = m end
+  end
+  t:ok(found, "tmpfs not in mount.list")
+  t:eq(found.fstype, "tmpfs")
+  t:eq(found.propagation, "private")
+  t:ok(found.super_options:find("size=1024k", 1, true), found.super_options)
+  -- pid 1's namespace (the host's, or the sandbox's) does not have it
+  for _, m in ipairs(mount.list(1) or {}) do
+    t:ok(m.target ~= d, "the mount leaked into pid 1's namespace")
+  end
+  t:ok(mount.remount(d, "ro"))
+  local f, err = io.open(d .. "/x", "w")
+  t:eq(f, nil)
+  t:ok(err:lower():find("read-only file system", 1, true), err)
+  t:ok(mount.umount(d))
+  t:eq(mount.is_mountpoint(d), false)
+end
+
+function test_failures_are_triples(t)
+  private_ns(t)
+  local ok, msg, code = mount.tmpfs("/nonexistent/dir/for/nslua")
+  t:eq(ok, nil)
+  t:eq(code, "ENOENT")
+  t:eq(msg, "ENOENT: mount(/nonexistent/dir/for/nslua): no such file or directory")
+  ok, msg, code = mount.umount("/nonexistent/dir/for/nslua")
+  t:eq(code, "ENOENT")
+end
+
+function test_chroot_inside_with_stays_inside(t)
+  local ok, ns = pcall(require, "ns")
+  if not ok then t:skip("needs the ns module") end
+  local d = tmpdir(t)
+  local marker = "/nslua-chroot-marker-" .. tostring(os.time())
+  local f = assert(io.open(d .. marker, "w"))
+  f:write("inside\n")
+  f:close()
+  local h = assert(ns.create("uts"))
+  t:cleanup(function() h:close() end)
+  local seen = ns.with(h, function()
+    assert(mount.chroot(d))
+    return io.open(marker):read("*l")
+  end)
+  t:eq(seen, "inside")
+  -- neither the script nor the next worker is in the chroot
+  t:eq(io.open(marker), nil)
+  for _ = 1, 3 do
+    t:eq(ns.with(h, function() return io.open(marker) end), nil, "a later ns.with ran chrooted")
+  end
+end
