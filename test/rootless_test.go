@@ -666,10 +666,10 @@ func statPgrp(t *testing.T, pid int) (pgrp, tpgid int) {
 }
 
 // rootlessLuaFiles run as the unprivileged user through test/lua/run.lua:
-// what rootless mode can do (test/rootless/) and joining user and time
-// namespaces as their owner (test/lua/spawn_join_test.lua, which TestLua
-// also runs as root).
-var rootlessLuaFiles = []string{"test/rootless/works_test.lua", "test/lua/spawn_join_test.lua"}
+// what rootless mode can do (test/rootless/), and joining user and time
+// namespaces as their owner (spawn join, container exec: files TestLua also
+// runs as root).
+var rootlessLuaFiles = []string{"test/rootless/works_test.lua", "test/lua/spawn_join_test.lua", "test/lua/container_exec_user_test.lua"}
 
 func TestRootlessLuaFiles(t *testing.T) {
 	for _, rel := range rootlessLuaFiles {
