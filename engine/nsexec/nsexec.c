@@ -209,6 +209,33 @@ static void join(char **argv)
 	int exe_fd = env_int("_NSLUA_NSEXEC_EXEFD", -1);
 	if (exe_fd >= 0)
 		fcntl(exe_fd, F_SETFD, FD_CLOEXEC); // the payload never inherits it
+
+	// A new time namespace with offsets: they can be written only by the
+	// process that unshared it, before anything runs inside, and the
+	// payload enters it at execve. procfd, when given, is a /proc that
+	// shows this process whatever its root is.
+	const char *offsets = getenv("_NSLUA_NSEXEC_OFFSETS");
+	if (offsets && *offsets) {
+		if (unshare(CLONE_NEWTIME) < 0)
+			fail("unshare", "time", errno);
+		int procfd = env_int("_NSLUA_NSEXEC_PROCFD", -1);
+		int fd = procfd >= 0 ? openat(procfd, "self/timens_offsets", O_WRONLY | O_CLOEXEC)
+				     : open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			fail("open", "/proc/self/timens_offsets", errno);
+		size_t len = strlen(offsets);
+		if (write(fd, offsets, len) != (ssize_t)len)
+			fail("write", "timens_offsets", errno);
+		close(fd);
+		if (procfd >= 0)
+			close(procfd);
+	}
+
+	// Keep nslua's binary out of reach of the processes whose namespaces we
+	// join (ptrace, /proc/PID/exe: runc's CVE-2019-5736); execve of the
+	// payload resets this. Only now: our own /proc files must stay ours
+	// while the offsets are written.
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	for (int i = 0; i < n; i++) {
 		ns[i].fd = env_int(ns[i].env, -1);
 		if (ns[i].fd >= 0)
@@ -272,6 +299,7 @@ static void join(char **argv)
 			close(ns[i].fd);
 	}
 	const char *vars[] = {"_NSLUA_NSEXEC", "_NSLUA_NSEXEC_ERR", "_NSLUA_NSEXEC_EXEFD", "_NSLUA_NSEXEC_PATH",
+			      "_NSLUA_NSEXEC_OFFSETS", "_NSLUA_NSEXEC_PROCFD",
 			      "_NSLUA_NSEXEC_CWD", "_NSLUA_NSEXEC_UID", "_NSLUA_NSEXEC_GID",
 			      "_NSLUA_NSEXEC_UNSHARE", "_NSLUA_NSEXEC_PDEATHSIG"};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
@@ -304,13 +332,8 @@ __attribute__((constructor)) static void nslua_nsexec(int argc, char **argv, cha
 		unsetenv("_NSLUA_NSEXEC_SYNC");
 		return;
 	}
-	if (strcmp(mode, "join") == 0) {
-		// Keep nslua's binary out of reach of the processes whose
-		// namespaces we join (ptrace, /proc/PID/exe: runc's
-		// CVE-2019-5736); execve of the payload resets this.
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (strcmp(mode, "join") == 0)
 		join(argv);
-	}
 	fprintf(stderr, "nslua: unknown _NSLUA_NSEXEC mode \"%s\"\n", mode);
 	_exit(127);
 }

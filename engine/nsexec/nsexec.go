@@ -58,6 +58,13 @@ type Join struct {
 	UID, GID int
 	Dir      string         // working directory after joining ("" keep)
 	Deathsig syscall.Signal // armed again after the credential change
+	// TimeOffsets, when not empty, gives the payload a new time namespace
+	// with these offsets, as /proc/PID/timens_offsets takes them
+	// ("monotonic 5 0\nboottime 10 0\n"); not with a time namespace to join.
+	TimeOffsets string
+	// ProcFd, when > 0, is an open /proc the helper reaches
+	// timens_offsets through (its own root may have no /proc).
+	ProcFd int
 }
 
 // Pending is a started helper whose payload has not been exec'd yet.
@@ -139,6 +146,24 @@ func (j *Join) Prepare() (*Helper, error) {
 		h.Exe = "/proc/self/fd/" + n
 		set("_NSLUA_NSEXEC_EXEFD", n)
 		h.Extra = append(h.Extra, f)
+	}
+	if j.TimeOffsets != "" {
+		for _, t := range j.NS {
+			if t.Kind == engine.KindTime {
+				return nil, engine.Errorf(unix.EINVAL, "unshare", "time", "time offsets need a new time namespace, not one to join")
+			}
+		}
+		set("_NSLUA_NSEXEC_OFFSETS", j.TimeOffsets)
+		if j.ProcFd > 0 {
+			fd, err := unix.FcntlInt(uintptr(j.ProcFd), unix.F_DUPFD_CLOEXEC, 0)
+			if err != nil {
+				return nil, &engine.OpError{Op: "dup", Arg: "/proc", Err: err}
+			}
+			f := os.NewFile(uintptr(fd), "/proc")
+			p.files = append(p.files, f)
+			set("_NSLUA_NSEXEC_PROCFD", strconv.Itoa(3+len(h.Extra)))
+			h.Extra = append(h.Extra, f)
+		}
 	}
 	if j.Unshare != 0 {
 		set("_NSLUA_NSEXEC_UNSHARE", strconv.Itoa(j.Unshare))

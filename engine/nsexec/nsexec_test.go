@@ -246,3 +246,33 @@ func TestJoinFromCopyLeaksNoFds(t *testing.T) {
 		t.Errorf("the payload has fds %v, want 0 1 2 and ls's own 3", got)
 	}
 }
+
+// A new time namespace with offsets, written by the helper before it execs
+// the payload: /proc/uptime inside runs ahead by the boottime offset.
+func TestNewTimeNamespaceWithOffsets(t *testing.T) {
+	needRoot(t)
+	proc, err := os.Open("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proc.Close()
+	out, err := run(t, &Join{Path: "/bin/sh", Args: []string{"sh", "-c", "cat /proc/uptime; readlink /proc/self/ns/time"},
+		UID: -1, GID: -1, TimeOffsets: "boottime 50000 0\n", ProcFd: int(proc.Fd())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out, "\n")
+	inside, _ := strconv.ParseFloat(strings.Fields(lines[0])[0], 64)
+	data, _ := os.ReadFile("/proc/uptime")
+	outside, _ := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
+	if d := inside - outside; d < 49990 || d > 50010 {
+		t.Errorf("uptime inside %.2f, outside %.2f: want the 50000 s boottime offset", inside, outside)
+	}
+	if lines[1] == link(t, "/proc/self/ns/time") {
+		t.Errorf("the payload is in nslua's time namespace %s", lines[1])
+	}
+	if _, err := run(t, &Join{Path: "/bin/true", Args: []string{"true"}, UID: -1, GID: -1, TimeOffsets: "nonsense"}); err == nil ||
+		!strings.HasPrefix(err.Error(), "EINVAL: write(timens_offsets)") {
+		t.Errorf("bad offsets: %v", err)
+	}
+}
