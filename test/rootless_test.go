@@ -104,6 +104,18 @@ func (p *unpriv) userDir(t *testing.T) string {
 	return d
 }
 
+// needUidmap skips a test that checks the subordinate ranges when the uidmap
+// package (newuidmap, newgidmap) is not installed: nslua then maps the
+// caller alone. The Makefile's test dependencies install it.
+func needUidmap(t *testing.T) {
+	t.Helper()
+	for _, h := range []string{"newuidmap", "newgidmap"} {
+		if _, err := exec.LookPath(h); err != nil {
+			t.Skipf("%s not installed (apt install uidmap)", h)
+		}
+	}
+}
+
 // removeUser deletes the test user by its exact name, with its group and its
 // subordinate id ranges, if it exists.
 func removeUser(t *testing.T) {
@@ -256,6 +268,7 @@ func nsLink(t *testing.T, pid int, kind string) string {
 // stdin, stdout and stderr passed through.
 func TestRootlessIdentity(t *testing.T) {
 	harness.NoLeaks(t)
+	needUidmap(t)
 	p := newUnpriv(t)
 	s := p.start(t, nil, "-e", selfPID+`
 		print(io.open("/proc/self/status"):read("*a"):match("CapEff:%s*(%x+)"))
@@ -675,6 +688,7 @@ func TestRootlessLuaFiles(t *testing.T) {
 	for _, rel := range rootlessLuaFiles {
 		t.Run(filepath.Base(rel), func(t *testing.T) {
 			harness.NoLeaks(t)
+			needUidmap(t)
 			p := newUnpriv(t)
 			for _, f := range []string{"test/lua/run.lua", rel} {
 				data, err := os.ReadFile(filepath.Join(harness.Root(), f))
