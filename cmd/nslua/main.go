@@ -16,7 +16,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
 
-	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/engine/repl"
 	"github.com/nslua/nslua/scripts"
@@ -122,11 +121,9 @@ func parseArgs(argv []string) (*config, error) {
 }
 
 func main() {
-	// The time-namespace helper of proc.spawn: a fresh process that writes
-	// its clock offsets and execs the payload (bindings/spawn/helper.go).
-	if len(os.Args) > 1 && os.Args[1] == spawn.HelperArg {
-		os.Exit(spawn.HelperMain(os.Args[2:]))
-	}
+	// Re-executed helpers (rootless mode, proc.spawn's fresh processes) do
+	// their work in engine/nsexec's C constructor, before the Go runtime
+	// starts; a rootless child arrives here, and rootlessStart finishes it.
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -289,6 +290,33 @@ static void join(char **argv)
 	}
 	if (uid >= 0 && setresuid(uid, uid, uid) < 0)
 		fail("setresuid", getenv("_NSLUA_NSEXEC_UID") ? getenv("_NSLUA_NSEXEC_UID") : "0", errno);
+	// A bounding set (proc.spawn caps with a new user namespace, which
+	// starts with a full one): drop the rest, as capsh --drop, and clear
+	// the ambient and inheritable sets so nothing comes back at exec.
+	const char *caps = getenv("_NSLUA_NSEXEC_CAPS");
+	if (caps && *caps) {
+		unsigned long long keep = strtoull(caps, NULL, 16);
+		for (int c = 0; c < 64; c++) {
+			if (keep & (1ULL << c))
+				continue;
+			if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+				if (errno == EINVAL)
+					break; // past the last capability this kernel knows
+				fail("prctl", "PR_CAPBSET_DROP", errno);
+			}
+		}
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+			fail("prctl", "PR_CAP_AMBIENT_CLEAR_ALL", errno);
+		struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+		struct __user_cap_data_struct data[2];
+		if (syscall(SYS_capget, &hdr, data) < 0)
+			fail("capget", "self", errno);
+		if (data[0].inheritable || data[1].inheritable) {
+			data[0].inheritable = data[1].inheritable = 0;
+			if (syscall(SYS_capset, &hdr, data) < 0)
+				fail("capset", "inheritable", errno);
+		}
+	}
 	if (cwd && *cwd && chdir(cwd) < 0)
 		fail("chdir", cwd, errno);
 	arm_pdeathsig(pdeathsig, 0);
@@ -299,7 +327,7 @@ static void join(char **argv)
 			close(ns[i].fd);
 	}
 	const char *vars[] = {"_NSLUA_NSEXEC", "_NSLUA_NSEXEC_ERR", "_NSLUA_NSEXEC_EXEFD", "_NSLUA_NSEXEC_PATH",
-			      "_NSLUA_NSEXEC_OFFSETS", "_NSLUA_NSEXEC_PROCFD",
+			      "_NSLUA_NSEXEC_OFFSETS", "_NSLUA_NSEXEC_PROCFD", "_NSLUA_NSEXEC_CAPS",
 			      "_NSLUA_NSEXEC_CWD", "_NSLUA_NSEXEC_UID", "_NSLUA_NSEXEC_GID",
 			      "_NSLUA_NSEXEC_UNSHARE", "_NSLUA_NSEXEC_PDEATHSIG"};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)

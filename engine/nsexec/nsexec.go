@@ -65,6 +65,10 @@ type Join struct {
 	// ProcFd, when > 0, is an open /proc the helper reaches
 	// timens_offsets through (its own root may have no /proc).
 	ProcFd int
+	// Caps, when not nil, is the bounding set the payload keeps (a bit per
+	// capability number); the helper drops the rest and clears the ambient
+	// and inheritable sets.
+	Caps *uint64
 }
 
 // Pending is a started helper whose payload has not been exec'd yet.
@@ -164,6 +168,9 @@ func (j *Join) Prepare() (*Helper, error) {
 			set("_NSLUA_NSEXEC_PROCFD", strconv.Itoa(3+len(h.Extra)))
 			h.Extra = append(h.Extra, f)
 		}
+	}
+	if j.Caps != nil {
+		set("_NSLUA_NSEXEC_CAPS", strconv.FormatUint(*j.Caps, 16))
 	}
 	if j.Unshare != 0 {
 		set("_NSLUA_NSEXEC_UNSHARE", strconv.Itoa(j.Unshare))

@@ -276,3 +276,22 @@ func TestNewTimeNamespaceWithOffsets(t *testing.T) {
 		t.Errorf("bad offsets: %v", err)
 	}
 }
+
+// A bounding set: the payload keeps exactly the capabilities asked for.
+func TestCapsBoundingSet(t *testing.T) {
+	needRoot(t)
+	keep := uint64(1<<unix.CAP_NET_ADMIN | 1<<unix.CAP_SYS_ADMIN)
+	out, err := run(t, &Join{Path: "/bin/sh", Args: []string{"sh", "-c", "grep -E '^Cap(Bnd|Amb|Inh)' /proc/self/status"},
+		UID: -1, GID: -1, Caps: &keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]uint64{"CapInh:": 0, "CapBnd:": keep, "CapAmb:": 0}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		f := strings.Fields(l)
+		v, _ := strconv.ParseUint(f[1], 16, 64)
+		if v != want[f[0]] {
+			t.Errorf("%s %x, want %x", f[0], v, want[f[0]])
+		}
+	}
+}
