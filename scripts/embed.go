@@ -10,9 +10,9 @@ import (
 	"strings"
 )
 
-// FS holds the recipes.
+// FS holds the recipes and their data files (lab.json).
 //
-//go:embed *.lua
+//go:embed *.lua *.json
 var FS embed.FS
 
 // Recipe is an embedded script and its one-line description: the first

@@ -5,7 +5,8 @@ package stdlib
 
 import "embed"
 
-// FS holds the modules, one NAME.lua each.
+// FS holds the modules, one NAME.lua each; a module's private parts live in
+// a folder of its name (topo/plan.lua is require "topo.plan").
 //
-//go:embed *.lua
+//go:embed *.lua topo/*.lua
 var FS embed.FS

@@ -14,6 +14,8 @@ import (
 // exits non-zero when it does not hold.
 var recipeArgs = map[string][]string{
 	"container": {"--check"},
+	"lan":       {"6"},
+	"ring":      {"5"},
 }
 
 // TestRecipes runs every embedded recipe, the way users run them: nslua -r.

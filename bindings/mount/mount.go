@@ -44,4 +44,3 @@ func List(pid int) ([]Entry, error) {
 	}
 	return out, nil
 }
-

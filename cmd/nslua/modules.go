@@ -3,6 +3,7 @@ package main
 import (
 	lua "github.com/yuin/gopher-lua"
 
+	"github.com/nslua/nslua/bindings/fs"
 	"github.com/nslua/nslua/bindings/host"
 	"github.com/nslua/nslua/bindings/inspect"
 	"github.com/nslua/nslua/bindings/json"
@@ -12,11 +13,14 @@ import (
 	"github.com/nslua/nslua/bindings/proc"
 	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/scripts"
 )
 
 // modules are the native Lua modules, loaded lazily on first require. Lua
 // modules (topo, container, testing) come from stdlib/ instead.
 var modules = []engine.Module{
+	fs.Module,
+	scripts.Module,
 	host.Module(version),
 	inspect.Module,
 	json.Module,

@@ -1,0 +1,58 @@
+// Package fs is the Lua module "fs": the few file-system calls Lua 5.1's io
+// and os libraries lack and that stdlib modules need (topo keeps its state
+// files under a directory it creates and lists): mkdir -p, a directory
+// listing, and whether a standard stream is a terminal.
+package fs
+
+import (
+	"os"
+	"sort"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// Mkdir creates dir with mode (and, with parents, every missing parent, as
+// `mkdir -p`). An existing directory is not an error with parents.
+func Mkdir(dir string, mode os.FileMode, parents bool) error {
+	var err error
+	if parents {
+		err = os.MkdirAll(dir, mode)
+	} else {
+		err = os.Mkdir(dir, mode)
+	}
+	if err != nil {
+		return &engine.OpError{Op: "mkdir", Arg: dir, Err: errnoOf(err)}
+	}
+	return nil
+}
+
+// List returns the names in dir, sorted, as `ls -A`.
+func List(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, &engine.OpError{Op: "open", Arg: dir, Err: errnoOf(err)}
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil {
+		return nil, &engine.OpError{Op: "readdir", Arg: dir, Err: errnoOf(err)}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// IsTerminal reports whether fd is a terminal, as `test -t FD`.
+func IsTerminal(fd int) bool {
+	_, err := unix.IoctlGetTermios(fd, unix.TCGETS)
+	return err == nil
+}
+
+// errnoOf unwraps an *os.PathError to its errno, so the error triple names it.
+func errnoOf(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,34 @@
+-- ring.lua: k routers in a ring, a host behind each; static routes make every host reach every other
+--
+--        h1                 each router: r_i --- s_i --- h_i
+--        |                  and r_i --- r_(i+1) around the ring
+--   r4 - r1 - r2            (k from the command line, default 4)
+--   |         |
+--   h4   r3   h2            nslua -r ring 6
+--        |
+--        h3
+local topo = require "topo"
+
+local k = tonumber(arg[1] or "4")
+assert(k and k >= 3 and k == math.floor(k), "usage: nslua -r ring [k >= 3]")
+
+local t = topo.new { name = "ring", routing = "static" }
+local routers = {}
+for i = 1, k do routers[i] = t:router("r" .. i) end
+for i = 1, k do
+  t:link(routers[i], routers[i % k + 1])
+  local s = t:switch("s" .. i)
+  t:link(routers[i], s)
+  t:link(t:host("h" .. i), s)
+end
+t:start()
+
+local res = t:ping_all { print = true }
+assert(res.ok, "some hosts are unreachable")
+
+-- iputils ping agrees, over the longest way round
+local far = t:node("h" .. (math.floor(k / 2) + 1))
+local p = t:node("h1"):run { "ping", "-c", "1", "-W", "2", far.ip }
+assert(p.code == 0, "iputils ping h1 -> " .. far.name .. " failed:\n" .. p.stdout .. p.stderr)
+print(string.format("%d routers, %d hosts: all %d pairs reachable", k, k, #res.pairs))
+t:stop()

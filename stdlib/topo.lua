@@ -1,0 +1,894 @@
+-- topo: Mininet-style network topologies in a few lines of Lua.
+--
+--   local topo = require "topo"
+--   local t = topo.new{name = "lab"}          --  h1 --- s1 --- h2
+--   local h1, h2 = t:host("h1"), t:host("h2")
+--   local s1 = t:switch("s1")
+--   t:link(h1, s1); t:link(h2, s1)
+--   t:start()
+--   assert(h1:ping(h2).received == 1)
+--
+-- Hosts and routers are named netns "<topo>-<node>" (ip netns shows them);
+-- switches are bridges inside a netns of the topology's own, named "<topo>".
+-- Addresses and static routes are computed (topo/plan.lua) before anything is
+-- built, so bad input raises with nothing to undo. A topology that is not
+-- kept is torn down when the script ends, however it ends; its state file
+-- under /run/nslua/topo lets the next run remove what a SIGKILLed one left.
+local plan = require("topo.plan")
+
+local M = {}
+M.plan = plan
+
+local fail = plan.fail
+
+-- The bindings are required on first use: describing, validating and
+-- exporting a topology needs none of them (nor root).
+local mods = {}
+local function need(name)
+  if not mods[name] then mods[name] = require(name) end
+  return mods[name]
+end
+
+M.STATE_DIR = "/run/nslua/topo"
+M.NETNS_DIR = "/run/netns"
+
+local Topo = {}
+Topo.__index = Topo
+local Node = {}
+local Link = {}
+
+local function is_topo(v) return getmetatable(v) == Topo end
+
+local LINK_OPTS = {}
+for k in pairs(plan.LINK_KEYS) do
+  if k ~= "a" and k ~= "b" then LINK_OPTS[k] = true end
+end
+
+---------------------------------------------------------------- description
+
+--- topo.new{name=, subnet=, routing=, ipv6=} starts an empty description.
+--- Nothing exists in the kernel until t:start(). ipv6 = true keeps the
+--- kernel's IPv6 (link-local addresses and their multicast chatter) on the
+--- topology's interfaces; by default it is off, as topo addresses and routes
+--- IPv4 only (and a big LAN builds faster without it). If a topology of that
+--- name was left behind by a script killed with SIGKILL, its leftovers are
+--- removed now.
+function M.new(opts)
+  if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=, ipv6=}, got %s", type(opts)) end
+  plan.check_keys(opts, { name = true, subnet = true, routing = true, ipv6 = true }, "new")
+  local d = plan.normalize({ name = opts.name, subnet = opts.subnet, routing = opts.routing, ipv6 = opts.ipv6 })
+  M._reap_orphan(d.name)
+  return M._empty(d)
+end
+
+-- _empty is a topology object for a checked description's header.
+function M._empty(d)
+  local desc = { name = d.name, subnet = d.subnet, routing = d.routing, ipv6 = d.ipv6, nodes = {}, links = {} }
+  return setmetatable({
+    name = d.name, _desc = desc, _nodes = {}, _byname = {}, _links = {}, _state = "new", _procs = {}, _handles = {},
+  }, Topo)
+end
+
+function Topo:__tostring()
+  return string.format("topo %s (%d nodes, %d links, %s)", self.name, #self._desc.nodes, #self._desc.links, self._state)
+end
+
+function Topo:_editable(what)
+  if self._state ~= "new" then
+    fail("%s: topology %s is %s; describe it before t:start()", what, self.name, self._state)
+  end
+end
+
+local function add_node(self, kind, name, opts)
+  if not is_topo(self) then fail("%s: call it as t:%s(name [, opts])", kind, kind) end
+  self:_editable(kind)
+  if opts ~= nil and type(opts) ~= "table" then fail("%s %s: options must be a table, got %s", kind, tostring(name), type(opts)) end
+  opts = opts or {}
+  plan.check_keys(opts, kind == "switch" and {} or { ip = true }, kind .. " " .. tostring(name))
+  local entry = plan.check_node(kind, name, opts, self._byname)
+  table.insert(self._desc.nodes, entry)
+  self._byname[name] = entry
+  self._plan = nil
+  local node = setmetatable({ name = name, kind = kind, _t = self }, Node)
+  self._nodes[name] = node
+  return node
+end
+
+--- t:host(name [, {ip=}]) adds a host: a netns with one interface per link.
+function Topo:host(name, opts) return add_node(self, "host", name, opts) end
+--- t:router(name [, {ip=}]) adds a router: a host that forwards.
+function Topo:router(name, opts) return add_node(self, "router", name, opts) end
+--- t:switch(name) adds a switch: a Linux bridge.
+function Topo:switch(name, opts) return add_node(self, "switch", name, opts) end
+
+local function node_name(self, v, what)
+  if getmetatable(v) == Node then
+    if v._t ~= self then fail("%s: node %s belongs to another topology", what, v.name) end
+    return v.name
+  end
+  return v
+end
+
+--- t:link(a, b [, {rate=, delay=, loss=, mtu=, a_ip=, b_ip=}]) links two nodes
+--- (objects or names) with a veth pair.
+function Topo:link(a, b, opts)
+  if not is_topo(self) then fail("link: call it as t:link(a, b [, opts])") end
+  self:_editable("link")
+  if opts ~= nil and type(opts) ~= "table" then fail("link: options must be a table, got %s", type(opts)) end
+  opts = opts or {}
+  plan.check_keys(opts, LINK_OPTS, "link")
+  a, b = node_name(self, a, "link"), node_name(self, b, "link")
+  local entry = plan.check_link(a, b, opts, self._byname)
+  table.insert(self._desc.links, entry)
+  self._plan = nil
+  local l = setmetatable({ a = a, b = b, index = #self._desc.links, _t = self }, Link)
+  self._links[l.index] = l
+  return l
+end
+
+-- _compile returns the plan of the description as it stands (cached).
+function Topo:_compile()
+  if not self._plan then self._plan = plan.compile(self._desc) end
+  return self._plan
+end
+
+--- t:nodes() lists the nodes in the order they were added.
+function Topo:nodes()
+  local out = {}
+  for i, n in ipairs(self._desc.nodes) do out[i] = self._nodes[n.name] end
+  return out
+end
+
+--- t:node(name) is the node of that name, or nil.
+function Topo:node(name) return self._nodes[name] end
+
+--- t:links() lists the links: {a, b, a_iface, b_iface, a_ip, b_ip, subnet,
+--- rate, delay, loss, mtu}.
+function Topo:links()
+  local out = {}
+  for i = 1, #self._desc.links do out[i] = self._links[i] end
+  return out
+end
+
+--- t:describe() is the description table load reads (every address filled in).
+function Topo:describe() return plan.describe(self:_compile()) end
+
+--- t:to_json() is the description as JSON: topo.load(it) rebuilds the same
+--- topology.
+function Topo:to_json()
+  local d = self:describe()
+  local json = need("json")
+  if json.array then
+    d.nodes, d.links = json.array(d.nodes), json.array(d.links)
+  end
+  return json.encode(d, { indent = 2 })
+end
+
+--- t:dot() is a Graphviz graph of the topology (dot -Tsvg).
+function Topo:dot() return plan.dot(self:_compile()) end
+
+local function build_from(d)
+  local t = M._empty(d)
+  for _, n in ipairs(d.nodes) do add_node(t, n.kind, n.name, n.kind ~= "switch" and { ip = n.ip } or nil) end
+  for _, l in ipairs(d.links) do
+    local opts = {}
+    for k, v in pairs(l) do if k ~= "a" and k ~= "b" then opts[k] = v end end
+    t:link(l.a, l.b, opts)
+  end
+  return t
+end
+
+--- topo.load(path_or_table [, {name=}]) reads a description (a table, or a
+--- JSON file) and returns the topology, not yet started. Every check runs
+--- here, so a bad file raises before anything is built.
+function M.load(src, opts)
+  local d = src
+  if type(src) == "string" then
+    local f, err = io.open(src, "r")
+    if not f then fail("load: %s", err) end
+    local text = f:read("*a")
+    f:close()
+    local ok, v = pcall(need("json").decode, text)
+    if not ok or v == nil then
+      fail("load %s: %s", src, tostring(v):match("%((invalid JSON.*)%)$") or tostring(v))
+    end
+    d = v
+  elseif type(src) ~= "table" then
+    fail("load: expected a path or a description table, got %s", type(src))
+  end
+  if opts ~= nil then
+    plan.check_keys(opts, { name = true }, "load")
+    local copy = {}
+    for k, v in pairs(d) do copy[k] = v end
+    copy.name = opts.name or copy.name
+    d = copy
+  end
+  d = plan.normalize(d)
+  local t = build_from(d)
+  t:_compile()
+  M._reap_orphan(d.name)
+  return t
+end
+
+---------------------------------------------------------------- nodes
+
+-- node.ip (first address) and node.netns (the netns name `ip netns` shows:
+-- "<topo>-<node>", or the topology's own for a switch) come from the plan.
+Node.__index = function(self, k)
+  if k == "ip" or k == "netns" then
+    local p = rawget(self, "_t"):_compile()
+    local pn = p.byname[rawget(self, "name")]
+    if k == "netns" then return pn.netns or p.switch_ns end
+    return pn.ip
+  end
+  return Node[k]
+end
+
+function Node:__tostring()
+  return string.format("%s %s", self.kind, self.name)
+end
+
+function Node:_plan() return self._t:_compile().byname[self.name] end
+
+function Node:_netns() return self.netns end
+
+function Node:_running(what)
+  local st = self._t._state
+  if st ~= "running" then fail("%s %s: %s needs a running topology (it is %s)", self.kind, self.name, what, st) end
+end
+
+--- node:ifaces() lists the node's interfaces: {name, peer, peer_iface, ip
+--- (with prefix, nil on switches), subnet, link (index)}.
+function Node:ifaces()
+  local out = {}
+  for i, iface in ipairs(self:_plan().ifaces) do
+    out[i] = { name = iface.name, peer = iface.peer, peer_iface = iface.peer_iface, ip = iface.cidr,
+      subnet = iface.segment.subnet, link = iface.link.index }
+  end
+  return out
+end
+
+--- node:routes() lists the static routes the node gets: {dst, via, dev}.
+function Node:routes()
+  local out = {}
+  for i, r in ipairs(self:_plan().routes) do out[i] = { dst = r.dst, via = r.via, dev = r.dev } end
+  return out
+end
+
+--- node:ns() opens a handle of the node's netns (the switches' netns for a
+--- switch). It is valid while the topology runs: t:stop() closes it, so
+--- that no handle keeps a stopped topology's namespace alive.
+function Node:ns()
+  self:_running("ns")
+  local h = assert(need("ns").open("net", self:_netns()))
+  table.insert(self._t._handles, h)
+  return h
+end
+
+local function with_netns(self, what, opts)
+  local o = {}
+  if type(opts) == "string" then
+    o = { "/bin/sh", "-c", opts }
+  elseif type(opts) == "table" then
+    for k, v in pairs(opts) do o[k] = v end
+  else
+    fail("%s %s: %s: expected an argv list or an options table, got %s", self.kind, self.name, what, type(opts))
+  end
+  if o.ns ~= nil or o.join ~= nil then
+    fail("%s %s: %s: the node chooses the network namespace (drop ns= / join=)", self.kind, self.name, what)
+  end
+  o.ns = { net = self:_netns() }
+  return o
+end
+
+--- node:run(argv_or_opts) runs a command inside the node (proc.run) and
+--- returns its result {code, signal, stdout, stderr, timed_out}. A string
+--- runs through /bin/sh -c.
+function Node:run(opts)
+  self:_running("run")
+  return need("proc").run(with_netns(self, "run", opts))
+end
+
+--- node:spawn(opts) starts a long-running process inside the node; it is
+--- stopped when the topology stops (and dies with nslua in any case).
+function Node:spawn(opts)
+  self:_running("spawn")
+  local p, err, code = need("proc").spawn(with_netns(self, "spawn", opts))
+  if not p then return nil, err, code end
+  table.insert(self._t._procs, p)
+  return p
+end
+
+--- node:ping(other_or_ip [, {count=, timeout=}]) pings a node (object or
+--- name) or an address from inside this node: {sent, received, rtt_ms}.
+function Node:ping(target, opts)
+  self:_running("ping")
+  local ip = target
+  if getmetatable(target) == Node then
+    ip = target.ip
+  elseif type(target) == "string" and not plan.parse_ip(target) then
+    local other = self._t._nodes[target]
+    if not other then fail("%s %s: ping: %q is neither an address nor a node", self.kind, self.name, target) end
+    ip = other.ip
+  end
+  if type(ip) ~= "string" then fail("%s %s: ping: nothing to ping (%s has no address)", self.kind, self.name, tostring(target)) end
+  local o = { ns = self:_netns(), count = 1, timeout = 1 }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return need("net").ping(ip, o)
+end
+
+---------------------------------------------------------------- links
+
+Link.__index = function(self, k)
+  if Link[k] then return Link[k] end
+  local p = rawget(self, "_t"):_compile()
+  local l = p.links[rawget(self, "index")]
+  local map = {
+    a_iface = l.a_iface.name, b_iface = l.b_iface.name, a_ip = l.a_iface.cidr, b_ip = l.b_iface.cidr,
+    subnet = l.segment.subnet, rate = l.rate, delay = l.delay, loss = l.loss, mtu = l.mtu,
+  }
+  return map[k]
+end
+
+function Link:__tostring()
+  return string.format("link %s:%s -- %s:%s", self.a, self.a_iface, self.b, self.b_iface)
+end
+
+---------------------------------------------------------------- ping_all
+
+--- t:ping_all([{print=, count=, timeout=, nodes=}]) pings between every pair
+--- of hosts (or of the given nodes) and returns {ok, sent, received,
+--- pairs = {{from, to, ok, rtt_ms}}}; print=true writes a Mininet-style
+--- matrix to stdout.
+function Topo:ping_all(opts)
+  opts = opts or {}
+  plan.check_keys(opts, { print = true, count = true, timeout = true, nodes = true }, "ping_all")
+  if self._state ~= "running" then fail("ping_all: topology %s is %s", self.name, self._state) end
+  local nodes = {}
+  if opts.nodes then
+    for i, n in ipairs(opts.nodes) do
+      nodes[i] = self._nodes[node_name(self, n, "ping_all")] or fail("ping_all: unknown node %q", tostring(n))
+    end
+  else
+    for _, n in ipairs(self:nodes()) do
+      if n.kind == "host" then nodes[#nodes + 1] = n end
+    end
+  end
+  local res = { ok = true, sent = 0, received = 0, pairs = {} }
+  local out = opts.print and io.stdout
+  if out then out:write("*** Ping: testing ping reachability\n") end
+  for _, a in ipairs(nodes) do
+    local line = {}
+    for _, b in ipairs(nodes) do
+      if a ~= b then
+        local r, err = a:ping(b, { count = opts.count or 1, timeout = opts.timeout or 1 })
+        local sent = r and r.sent or (opts.count or 1)
+        local got = r and r.received or 0
+        local ok = got > 0
+        res.sent, res.received = res.sent + sent, res.received + got
+        res.ok = res.ok and ok
+        table.insert(res.pairs, { from = a.name, to = b.name, ok = ok, rtt_ms = r and r.rtt_ms, error = err })
+        line[#line + 1] = ok and b.name or "X"
+      end
+    end
+    if out then out:write(a.name, " -> ", table.concat(line, " "), "\n") end
+  end
+  if out then
+    local dropped = res.sent > 0 and math.floor(100 * (res.sent - res.received) / res.sent + 0.5) or 0
+    out:write(string.format("*** Results: %d%% dropped (%d/%d received)\n", dropped, res.received, res.sent))
+  end
+  return res
+end
+
+---------------------------------------------------------------- lifetime
+
+-- rootless: nslua runs inside a user namespace of its own (--rootless), where
+-- everything ends with the process and nothing can be kept. Its state files
+-- and netns pins then live on a private tmpfs (nslua.runtime_dir,
+-- nslua.netns_dir) that the host never sees.
+local function rootless() return need("nslua").rootless end
+
+function M.state_dir()
+  if rootless() then return need("nslua").runtime_dir .. "/topo" end
+  return M.STATE_DIR
+end
+
+local function state_path(name) return M.state_dir() .. "/" .. name .. ".json" end
+-- the build log: one line per namespace, appended before it is pinned
+local function log_path(name) return M.state_dir() .. "/" .. name .. ".log" end
+
+local function remove_state(name)
+  os.remove(state_path(name))
+  os.remove(log_path(name))
+end
+
+-- read_state reads a topology's state file, with the namespaces its build
+-- log holds beyond it (all of them, when the build was killed).
+local function read_state(name)
+  local path = state_path(name)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("*a")
+  f:close()
+  local json = need("json")
+  local ok, st = pcall(json.decode, text)
+  if not ok or type(st) ~= "table" or type(st.netns) ~= "table" then
+    fail("state file %s is damaged (%s); remove it once you have checked `ip netns` by hand", path,
+      ok and "not a topology state" or tostring(st))
+  end
+  local log = io.open(log_path(name), "r")
+  if log then
+    local seen, known = {}, {}
+    for _, e in ipairs(st.netns) do
+      seen[tostring(e.path) .. "@" .. tostring(e.ino)] = true
+      known[tostring(e.path)] = true
+    end
+    local pending = {}
+    for line in log:lines() do
+      local lok, e = pcall(json.decode, line)
+      -- a line cut short by a kill was never followed by its pin
+      if lok and type(e) == "table" and type(e.path) == "string" then
+        if e.pending then
+          pending[#pending + 1] = e
+        elseif not seen[e.path .. "@" .. tostring(e.ino)] then
+          st.netns[#st.netns + 1] = e
+          known[e.path] = true
+        end
+      end
+    end
+    log:close()
+    for _, e in ipairs(pending) do
+      if not known[e.path] then st.netns[#st.netns + 1] = e end
+    end
+  end
+  return st, path
+end
+
+-- write_state replaces the state file atomically. The description part is
+-- encoded once per topology: it does not change while it runs.
+local function write_state(t)
+  local json = need("json")
+  local dir = M.state_dir()
+  local ok, err = need("fs").mkdir(dir, { parents = true, mode = 448 }) -- 0700
+  if not ok then fail("%s: %s", t.name, err) end
+  if not t._desc_json then
+    local d = t:describe()
+    d.nodes, d.links = json.array(d.nodes), json.array(d.links)
+    t._desc_json = json.encode(d)
+  end
+  local netns = {}
+  for i, e in ipairs(t._objects.netns) do
+    netns[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino, pending = e.pending }
+  end
+  local links = {}
+  for i, e in ipairs(t._objects.links) do links[i] = { ns = e.ns, name = e.name, index = e.index } end
+  local head = json.encode({ version = 1, name = t.name, owner = t._owner, kept = t._kept or false, status = t._state })
+  local text = head:sub(1, -2) .. ',"description":' .. t._desc_json .. ',"netns":' .. json.encode(json.array(netns)) ..
+      ',"links":' .. json.encode(json.array(links)) .. "}\n"
+  local path = state_path(t.name)
+  local tmp = path .. ".tmp"
+  local f, ferr = io.open(tmp, "w")
+  if not f then fail("%s: cannot write its state file: %s", t.name, ferr) end
+  f:write(text)
+  f:close()
+  local rok, rerr = os.rename(tmp, path)
+  if not rok then fail("%s: cannot write its state file: %s", t.name, rerr) end
+end
+
+local function owner_self()
+  local proc = need("proc")
+  local pid = proc.self()
+  local info = proc.info(pid)
+  return { pid = pid, start_time = info and info.start_time }
+end
+
+-- owner_alive: the pid still runs the process that wrote the state file (a
+-- reused pid has another start time).
+local function owner_alive(owner)
+  if type(owner) ~= "table" or type(owner.pid) ~= "number" or type(owner.start_time) ~= "number" then return false end
+  local info = need("proc").info(owner.pid)
+  return info ~= nil and type(info.start_time) == "number" and math.abs(info.start_time - owner.start_time) < 0.01
+end
+
+-- remove_netns unpins one recorded netns after checking it is still the one
+-- recorded (device and inode). A pending entry is a named create that did
+-- not return: in the process that asked for it (trust_pending), its name was
+-- free just before, so a pin there is ours; found later in a state file, it
+-- is reported and left alone. Returns a problem to report, or nil.
+local function remove_netns(e, trust_pending)
+  local ns = need("ns")
+  if e.pending and not trust_pending then
+    if not io.open(e.path, "r") then return nil end
+    return string.format("%s: left alone (nslua was killed while creating it, before its identity was recorded)", e.path)
+  end
+  local h = ns.open(e.path)
+  if not h then return nil end -- already gone, or never pinned
+  local same = e.pending or (h.dev == e.dev and h.id == e.ino)
+  h:close()
+  if not same then
+    return string.format("%s: left alone (it is not the namespace the topology made: net:[%s] instead of net:[%s])",
+      e.path, tostring(h.id), tostring(e.ino))
+  end
+  local ok, err = ns.delete(e.path)
+  if not ok then return string.format("%s: %s", e.path, err) end
+  return nil
+end
+
+local function teardown(netns, trust_pending)
+  local problems = {}
+  for i = #netns, 1, -1 do
+    local why = remove_netns(netns[i], trust_pending)
+    if why then problems[#problems + 1] = why end
+  end
+  return problems
+end
+
+-- netns_dir_ready reports whether /run/netns is a shared mount point, as
+-- iproute2 (and ns.create{name=}) leave it: only then do pins made there
+-- show in every mount namespace, and survive a later `ip netns add`.
+local function netns_dir_ready()
+  local f = io.open("/proc/thread-self/mountinfo", "r")
+  if not f then return false end
+  local ready = false
+  for line in f:lines() do
+    local mp, rest = line:match("^%S+ %S+ %S+ %S+ (%S+) %S+(.-) %- ")
+    if mp == need("nslua").netns_dir then ready = rest:find("shared:%d") ~= nil end
+  end
+  f:close()
+  return ready
+end
+
+-- _reap_orphan removes what a topology of this name left behind when its
+-- owner died without cleaning up (SIGKILL), and raises if the name is in use.
+function M._reap_orphan(name)
+  local st, path = read_state(name)
+  if not st then return end
+  if owner_alive(st.owner) then
+    fail("topology %s is running (owner pid %d); stop it first: topo.attach(%q):stop()", name, st.owner.pid, name)
+  end
+  if st.kept and st.status == "running" then
+    fail("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s", name, name, name)
+  end
+  local problems = teardown(st.netns, false)
+  remove_state(name)
+  for _, p in ipairs(problems) do io.stderr:write("topo ", name, ": ", p, "\n") end
+  return true
+end
+
+local live = {}      -- topologies started here and not stopped
+local hooked = false
+
+local function hook_exit()
+  if hooked then return end
+  hooked = true
+  need("nslua").on_exit(function()
+    for i = #live, 1, -1 do
+      local t = live[i]
+      if t and not t._kept then
+        local ok, err = pcall(t.stop, t)
+        if not ok then io.stderr:write(tostring(err), "\n") end
+      end
+    end
+  end)
+end
+
+-- progress shows how far a big build is (more than 50 nodes) on stderr, when
+-- stderr is a terminal: tick() after each node, tick(true) at the end.
+local function progress(t, total)
+  if total <= 50 or not need("fs").isatty("stderr") then return function() end end
+  local done, last = 0, -1
+  return function(finished)
+    if not finished then done = done + 1 end
+    local pct = math.floor(100 * done / total)
+    if pct ~= last or finished then
+      last = pct
+      io.stderr:write(string.format("\rtopo %s: %d/%d nodes%s", t.name, done, total, finished and ", up\n" or ""))
+    end
+  end
+end
+
+-- wait_up returns once every link is operationally up. The kernel turns a
+-- veth's carrier on at once but activates its queue (and a bridge enables the
+-- port) a moment later, from its link-watch work: a packet sent in between
+-- is dropped, so a ping right after start would fail now and then.
+local function wait_up(links)
+  local deadline = os.time() + 10
+  while #links > 0 do
+    local pending = {}
+    for _, l in ipairs(links) do
+      if l.state ~= "up" then pending[#pending + 1] = l end
+    end
+    links = pending
+    if #links > 0 and os.time() > deadline then
+      fail("link %s is still %s after 10 s", tostring(links[1].name), tostring(links[1].state))
+    end
+  end
+end
+
+local function try(what, ok, err, ...)
+  if not ok then fail("%s: %s", what, tostring(err)) end
+  return ok, err, ...
+end
+
+-- A builder holds what one t:start() has made so far: namespace handles by
+-- node name ("" for the switches'), bridges, veth ends, the build log.
+local Builder = {}
+Builder.__index = Builder
+
+local function new_builder(t, p)
+  local log = io.open(log_path(t.name), "w")
+  if not log then fail("cannot write %s", log_path(t.name)) end
+  t._log = log
+  return setmetatable({ t = t, p = p, objs = t._objects, log = log, handles = {}, bridges = {}, veths = {},
+    dir_ready = netns_dir_ready() }, Builder)
+end
+
+function Builder:note(e)
+  self.log:write(need("json").encode(e), "\n")
+  self.log:flush()
+end
+
+-- make_ns creates a namespace, records its identity (in memory and in the
+-- build log, which survives SIGKILL) and only then names it: whatever point
+-- a kill or an interrupt comes at, every pin is on record. Until /run/netns
+-- is prepared as iproute2 does it, the first one is created named
+-- (ns.create prepares the directory) and recorded as pending first.
+function Builder:make_ns(name, node)
+  local ns = need("ns")
+  local e = { node = node, name = name, path = need("nslua").netns_dir .. "/" .. name }
+  local objs = self.objs
+  local h
+  if self.dir_ready then
+    h = assert(ns.create("net"))
+    e.dev, e.ino = h.dev, h.id
+    objs.netns[#objs.netns + 1] = e
+    self:note(e)
+    assert(h:pin(e.path, { keep = true }))
+  else
+    e.pending = true
+    objs.netns[#objs.netns + 1] = e
+    self:note(e)
+    h = assert(ns.create("net", { name = name }))
+    e.dev, e.ino, e.pending = h.dev, h.id, nil
+    self:note(e)
+    self.dir_ready = netns_dir_ready()
+  end
+  self.handles[node or ""] = h
+  table.insert(self.t._handles, h) -- closed by t:stop() if the build fails
+  return h
+end
+
+-- inside runs the per-namespace settings on one thread inside it: net then
+-- opens its netlink socket for the namespace right there, and no further
+-- thread is needed (net.sysctl with ns= would start one per call).
+function Builder:inside(h, what, kind)
+  local net, ipv6 = need("net"), self.p.ipv6
+  local ok, err = pcall(need("ns").with, h, function()
+    if not ipv6 then
+      -- before any interface exists: "default" is what new ones start with
+      assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1"))
+    end
+    if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
+    if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
+  end)
+  if not ok then fail("%s: %s", what, tostring(err)) end
+end
+
+-- record keeps a link's identity; its name is known (reading l.name would
+-- ask the kernel).
+function Builder:record(l, nsname, name)
+  self.objs.links[#self.objs.links + 1] = { ns = nsname, name = name, index = l.index }
+  return l
+end
+
+function Builder:nodes(tick)
+  local net, p = need("net"), self.p
+  if p.switch_ns then
+    local h = self:make_ns(p.switch_ns, nil)
+    self:inside(h, "switches", "switch")
+    for _, node in ipairs(p.nodes) do
+      if node.kind == "switch" then
+        local what = "switch " .. node.name
+        local br = self:record(try(what, net.bridge(node.bridge, { ns = h })), p.switch_ns, node.bridge)
+        self.bridges[node.name] = br
+        try(what, br:up())
+        tick()
+      end
+    end
+  end
+  for _, node in ipairs(p.nodes) do
+    if node.kind ~= "switch" then
+      self:inside(self:make_ns(node.netns, node.name), node.name, node.kind)
+      tick()
+    end
+  end
+end
+
+-- links creates every link first and brings them all up after: a bridge
+-- port that is up makes each later port addition dearer.
+function Builder:links()
+  local net, p = need("net"), self.p
+  for _, l in ipairs(p.links) do
+    local what = "link " .. l.a .. "-" .. l.b
+    local ha = self.handles[p.byname[l.a].kind == "switch" and "" or l.a]
+    local hb = self.handles[p.byname[l.b].kind == "switch" and "" or l.b]
+    local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
+    self:record(la, l.a_ns, l.a_iface.name)
+    self:record(lb, l.b_ns, l.b_iface.name)
+    self.veths[#self.veths + 1], self.veths[#self.veths + 2] = la, lb
+    for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
+      local link, iface = side[1], side[2]
+      if iface.node.kind == "switch" then
+        try(what, link:set({ master = self.bridges[iface.node.name] }))
+      elseif iface.cidr then
+        try(what, link:addr_add(iface.cidr))
+      end
+      if l.rate or l.delay or l.loss then
+        try(what .. ": shape", link:shape({ rate = l.rate, delay = l.delay, loss = l.loss }))
+      end
+    end
+  end
+  for _, link in ipairs(self.veths) do
+    local ok, err = link:up()
+    if not ok then fail("link %s: %s", tostring(link.name), tostring(err)) end
+  end
+end
+
+-- routes installs the static routes; their gateways are on connected, up
+-- networks by now.
+function Builder:routes()
+  local net = need("net")
+  for _, node in ipairs(self.p.nodes) do
+    for _, r in ipairs(node.routes or {}) do
+      try(node.name .. ": route " .. r.dst,
+        net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = self.handles[node.name] }))
+    end
+  end
+end
+
+-- build creates everything the plan describes.
+local function build(t, p)
+  local b = new_builder(t, p)
+  local tick = progress(t, #p.nodes)
+  b:nodes(tick)
+  b:links()
+  b:routes()
+  wait_up(b.veths)
+  tick(true)
+  for _, h in pairs(b.handles) do h:close() end
+  t._handles = {}
+end
+
+--- t:start() builds the topology: namespaces, bridges, veths, addresses,
+--- routes, and writes its state file. On failure it removes what it built
+--- and raises. Returns t.
+function Topo:start()
+  if not is_topo(self) then fail("start: call it as t:start()") end
+  if self._state ~= "new" then fail("start: topology %s is %s", self.name, self._state) end
+  local p = self:_compile()
+  M._reap_orphan(self.name)
+  local names = assert(need("ns").names())
+  local taken = {}
+  for _, n in ipairs(names) do taken[n] = true end
+  local wanted = {}
+  if p.switch_ns then wanted[#wanted + 1] = p.switch_ns end
+  for _, node in ipairs(p.nodes) do if node.netns then wanted[#wanted + 1] = node.netns end end
+  for _, n in ipairs(wanted) do
+    if taken[n] then fail("start %s: netns %q exists already (ip netns shows it); it is not this topology's", self.name, n) end
+  end
+  self._objects = { netns = {}, links = {} }
+  self._owner = owner_self()
+  self._state = "building"
+  live[#live + 1] = self
+  hook_exit()
+  write_state(self)
+  local ok, err = pcall(build, self, p)
+  if not ok then
+    local sok, serr = pcall(self.stop, self)
+    fail("start %s: %s%s", self.name, tostring(err):gsub("^topo: ", ""), sok and "" or " (cleanup: " .. tostring(serr) .. ")")
+  end
+  self._state = "running"
+  write_state(self)
+  if self._log then self._log:close(); self._log = nil end
+  os.remove(log_path(self.name))
+  return self
+end
+
+--- t:keep() lets the topology outlive the script: it is not torn down at
+--- exit; topo.attach(name):stop() or `nslua -r topo-down NAME` removes it.
+function Topo:keep()
+  if rootless() then
+    fail("keep: a rootless topology lives in nslua's own namespaces and ends with it; run as root to keep one")
+  end
+  self._kept = true
+  if self._state == "running" then write_state(self) end
+  return self
+end
+
+local function stop_procs(t)
+  for i = #t._procs, 1, -1 do
+    local p = t._procs[i]
+    if p:running() then p:kill("TERM") end
+  end
+  for i = #t._procs, 1, -1 do
+    local p = t._procs[i]
+    if not p:wait(1) then
+      p:kill("KILL")
+      p:wait()
+    end
+  end
+  t._procs = {}
+end
+
+--- t:stop() tears the topology down: its processes, then every namespace it
+--- made, each checked by identity first (their bridges and veths go with
+--- them). Idempotent.
+function Topo:stop()
+  if not is_topo(self) then fail("stop: call it as t:stop()") end
+  if self._state == "new" or self._state == "stopped" then return true end
+  stop_procs(self)
+  for _, h in ipairs(self._handles) do pcall(h.close, h) end
+  self._handles = {}
+  if self._log then self._log:close(); self._log = nil end
+  local problems = teardown(self._objects.netns, not self._attached)
+  remove_state(self.name)
+  self._state = "stopped"
+  for i = #live, 1, -1 do
+    if live[i] == self then table.remove(live, i) end
+  end
+  if #problems > 0 then fail("stop %s: %s", self.name, table.concat(problems, "; ")) end
+  return true
+end
+
+--- t:namespaces() lists the namespaces the topology made (or, attached,
+--- recorded): {node, name, path, dev, ino}; node is nil for the switches'.
+function Topo:namespaces()
+  local out = {}
+  for i, e in ipairs((self._objects or {}).netns or {}) do
+    out[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino }
+  end
+  return out
+end
+
+--- topo.attach(name) returns a topology another run started and kept (or
+--- that still runs), to inspect or :stop(). A topology whose owner died
+--- without cleaning up is removed now, and returned stopped (t.reaped = true).
+function M.attach(name)
+  plan.check_name(name, "topology name")
+  local st, path = read_state(name)
+  if not st then fail("attach: no topology %q (no state file %s)", name, state_path(name)) end
+  local t = build_from(plan.normalize(st.description))
+  t:_compile()
+  t._objects = { netns = st.netns, links = st.links }
+  t._owner, t._kept, t._attached = st.owner, st.kept, true
+  if owner_alive(st.owner) or (st.kept and st.status == "running") then
+    t._state = "running"
+  else
+    M._reap_orphan(name)
+    t._state, t.reaped = "stopped", true
+  end
+  return t
+end
+
+--- topo.list() lists the topologies with a state file: {name, owner (pid),
+--- alive (the owner runs), kept, status, nodes}.
+function M.list()
+  local names = need("fs").list(M.state_dir())
+  local out = {}
+  for _, f in ipairs(names or {}) do
+    local name = f:match("^(.+)%.json$")
+    if name then
+      local ok, st = pcall(read_state, name)
+      if ok and st then
+        out[#out + 1] = {
+          name = name, owner = type(st.owner) == "table" and st.owner.pid or nil, alive = owner_alive(st.owner),
+          kept = st.kept and true or false, status = st.status,
+          nodes = type(st.description) == "table" and type(st.description.nodes) == "table" and #st.description.nodes or 0,
+        }
+      end
+    end
+  end
+  return out
+end
+
+return M

@@ -1,0 +1,61 @@
+-- fs and recipes: the small helpers topo stands on.
+local fs = require "fs"
+local recipes = require "recipes"
+
+local function tmpdir(t)
+  local base = os.tmpname()
+  os.remove(base)
+  assert(fs.mkdir(base, { mode = 448 }))
+  t:cleanup(function() os.execute("rm -rf '" .. base .. "'") end)
+  return base
+end
+
+function test_mkdir_and_list(t)
+  local d = tmpdir(t)
+  t:eq(fs.list(d), {})
+  t:ok(fs.mkdir(d .. "/a/b/c", { parents = true }))
+  t:ok(fs.mkdir(d .. "/a/b/c", { parents = true })) -- exists: fine with parents
+  local ok, msg, code = fs.mkdir(d .. "/a")
+  t:eq({ ok, code }, { nil, "EEXIST" })
+  t:ok(msg:find("^EEXIST: mkdir%("), msg)
+  assert(io.open(d .. "/z", "w")):close()
+  t:eq(fs.list(d), { "a", "z" })
+  ok, msg, code = fs.list(d .. "/nope")
+  t:eq({ ok, code }, { nil, "ENOENT" })
+end
+
+function test_isatty(t)
+  -- the test runner's streams are pipes
+  t:eq(fs.isatty("stdout"), false)
+  t:eq(fs.isatty(99), false)
+end
+
+function test_fs_bad_input(t)
+  t:fails(function() fs.mkdir() end, "bad argument #1 to 'mkdir' (string expected, got no value)")
+  t:fails(function() fs.mkdir("") end, "invalid path")
+  t:fails(function() fs.mkdir("a\0b") end, "invalid path")
+  t:fails(function() fs.mkdir("/tmp/x", { parent = true }) end, "parent")
+  t:fails(function() fs.mkdir("/tmp/x", { mode = -1 }) end, "mode")
+  t:fails(function() fs.mkdir("/tmp/x", {}, 3) end, "no more than 2")
+  t:fails(function() fs.list(42) end, "string expected")
+  t:fails(function() fs.isatty("tty") end, 'unknown stream "tty"')
+  t:fails(function() fs.isatty(-1) end, "negative")
+  t:fails(function() fs.isatty({}) end, "stream name or fd")
+  local huge = ("x"):rep(100000)
+  local ok, _, code = fs.mkdir("/tmp/" .. huge)
+  t:eq({ ok, code }, { nil, "ENAMETOOLONG" })
+end
+
+function test_recipes(t)
+  local names = {}
+  for _, r in ipairs(recipes.list()) do names[r.name] = r.doc end
+  t:ok(names.demo and names.demo ~= "", "demo has a description")
+  t:ok(names["two-hosts"])
+  local lab = assert(recipes.read("lab.json"))
+  t:eq(require("json").decode(lab).name, "lab")
+  local ok, _, code = recipes.read("nope.json")
+  t:eq({ ok, code }, { nil, "ENOENT" })
+  t:fails(function() recipes.read("../go.mod") end, "invalid recipe file name")
+  t:fails(function() recipes.read("a\0b") end, "invalid")
+  t:fails(function() recipes.read() end, "string expected")
+end

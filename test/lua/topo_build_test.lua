@@ -1,0 +1,294 @@
+-- topo: building topologies in the kernel, checked against iproute2 and
+-- iputils. Run as root (the suite runs inside test/sandbox.sh).
+local topo = require "topo"
+
+local function need_root(t)
+  for _, m in ipairs({ "ns", "net", "proc", "json" }) do
+    if not pcall(require, m) then t:skip("module " .. m .. " not present") end
+  end
+end
+
+-- names lists the named netns starting with prefix
+local function netns_with(prefix)
+  local out = {}
+  for _, n in ipairs(assert(require("ns").names())) do
+    if n:sub(1, #prefix) == prefix then out[#out + 1] = n end
+  end
+  table.sort(out)
+  return out
+end
+
+local function sh(argv)
+  local r = require("proc").run(argv)
+  return r.code, r.stdout, r.stderr
+end
+
+local function started(t, tp)
+  t:cleanup(function() tp:stop() end)
+  return tp:start()
+end
+
+function test_two_hosts_reach_each_other(t)
+  need_root(t)
+  local tp = topo.new { name = "b2" }
+  local h1, h2 = tp:host("h1"), tp:host("h2")
+  tp:link(h1, h2, { mtu = 1400 })
+  started(t, tp)
+  t:eq(netns_with("b2"), { "b2-h1", "b2-h2" })
+  local r = h1:ping(h2)
+  t:eq(r.received, 1)
+  t:eq(h2:ping("h1").received, 1)
+  t:eq(h2:ping(h1.ip).received, 1)
+  local code, out = sh { "ip", "-n", "b2-h1", "-o", "link", "show", "h1-eth0" }
+  t:eq(code, 0)
+  t:ok(out:find("mtu 1400", 1, true), out)
+  local res = h2:run { "ping", "-c", "1", "-W", "2", h1.ip }
+  t:eq(res.code, 0, res.stderr)
+  -- the host netns got nothing
+  code, out = sh { "ip", "-o", "link" }
+  t:ok(not out:find("h1-eth0", 1, true), out)
+end
+
+function test_stop_removes_everything_and_names_can_be_reused_at_once(t)
+  need_root(t)
+  for round = 1, 3 do
+    local tp = topo.new { name = "re" }
+    local s = tp:switch("s")
+    tp:link(tp:host("a"), s); tp:link(tp:host("b"), s)
+    tp:start()
+    t:eq(#netns_with("re"), 3, "round " .. round)
+    t:eq(tp:node("a"):ping("b").received, 1)
+    tp:stop()
+    t:eq(netns_with("re"), {}, "round " .. round)
+    t:eq(io.open(topo.state_dir() .. "/re.json"), nil)
+    tp:stop() -- idempotent
+  end
+end
+
+function test_state_file_records_identities(t)
+  need_root(t)
+  local tp = topo.new { name = "st" }
+  tp:link(tp:host("a"), tp:router("r"))
+  started(t, tp)
+  local f = assert(io.open(topo.state_dir() .. "/st.json"))
+  local st = require("json").decode(f:read("*a"))
+  f:close()
+  t:eq(st.owner.pid, require("proc").self())
+  t:eq(st.status, "running")
+  t:eq(#st.netns, 2)
+  for _, e in ipairs(st.netns) do
+    local h = assert(require("ns").open(e.path))
+    t:eq({ h.dev, h.id }, { e.dev, e.ino }, e.path)
+    h:close()
+  end
+  t:eq(#st.links, 2)
+  -- link identities agree with ip link
+  for _, l in ipairs(st.links) do
+    local _, out = sh { "ip", "-n", l.ns, "-o", "link", "show", l.name }
+    t:ok(out:match("^" .. l.index .. ": "), out)
+  end
+  -- router forwards, host does not
+  t:eq(tp:node("r"):run({ "cat", "/proc/sys/net/ipv4/ip_forward" }).stdout, "1\n")
+  t:eq(tp:node("a"):run({ "cat", "/proc/sys/net/ipv4/ip_forward" }).stdout, "0\n")
+end
+
+function test_spawned_processes_stop_with_the_topology(t)
+  need_root(t)
+  local tp = topo.new { name = "sp" }
+  local h = tp:host("h")
+  tp:link(h, tp:host("g"))
+  started(t, tp)
+  local p = assert(h:spawn { "sleep", "60" })
+  t:ok(p:running())
+  -- it runs in h's netns
+  local netns = require("proc").info(p.pid).ns.net
+  local hns = h:ns()
+  t:eq(netns, hns.id)
+  hns:close()
+  tp:stop()
+  t:ok(not p:running())
+  t:eq(netns_with("sp"), {})
+end
+
+function test_rate_is_shaped(t)
+  need_root(t)
+  local tp = topo.new { name = "rt" }
+  tp:link(tp:host("a"), tp:host("b"), { rate = "10mbit" })
+  started(t, tp)
+  local _, out = sh { "tc", "-n", "rt-a", "qdisc", "show", "dev", "a-eth0" }
+  t:ok(out:find("tbf") or out:find("htb"), out)
+  t:eq(tp:node("a"):ping("b").received, 1)
+end
+
+function test_missing_netem_fails_clearly_and_undoes(t)
+  need_root(t)
+  local tp = topo.new { name = "nm" }
+  tp:link(tp:host("a"), tp:host("b"), { delay = "10ms" })
+  local err = t:fails(function() tp:start() end, "start nm: link a%-b: shape")
+  -- on a kernel with netem it would have worked; this machine has none
+  t:ok(err:find("netem"), err)
+  t:eq(netns_with("nm"), {})
+  t:eq(io.open(topo.state_dir() .. "/nm.json"), nil)
+end
+
+function test_start_refuses_a_foreign_netns_of_the_same_name(t)
+  need_root(t)
+  local ns = require "ns"
+  local h = assert(ns.create("net", { name = "fx-b" }))
+  h:close()
+  t:cleanup(function() ns.delete("fx-b") end)
+  local tp = topo.new { name = "fx" }
+  tp:link(tp:host("a"), tp:host("b"))
+  t:fails(function() tp:start() end, 'netns "fx-b" exists already')
+  t:eq(netns_with("fx"), { "fx-b" }) -- nothing was built, the foreign one stays
+end
+
+-- a seeded random connected graph of k routers, one host behind each
+local function random_graph(name, seed, k)
+  math.randomseed(seed)
+  local tp = topo.new { name = name }
+  local rs = {}
+  for i = 1, k do
+    rs[i] = tp:router("r" .. i)
+    if i > 1 then tp:link(rs[i], rs[math.random(1, i - 1)]) end
+    tp:link(tp:host("h" .. i), rs[i])
+  end
+  local linked = {}
+  for _ = 1, k do
+    local a, b = math.random(1, k), math.random(1, k)
+    local key = math.min(a, b) .. "-" .. math.max(a, b)
+    if a ~= b and not linked[key] then
+      linked[key] = true
+      tp:link(rs[a], rs[b])
+    end
+  end
+  return tp
+end
+
+function test_random_router_graphs_fully_reachable(t)
+  need_root(t)
+  for _, seed in ipairs({ 3, 17, 2026 }) do
+    local k = 8 + seed % 5
+    local tp = random_graph("rg" .. seed, seed, k)
+    tp:start()
+    local res = tp:ping_all { timeout = 1 }
+    tp:stop()
+    local bad = {}
+    for _, p in ipairs(res.pairs) do
+      if not p.ok then bad[#bad + 1] = p.from .. "->" .. p.to end
+    end
+    t:eq(#res.pairs, k * (k - 1), "seed " .. seed)
+    t:ok(res.ok, "seed " .. seed .. ": unreachable " .. table.concat(bad, " "))
+  end
+end
+
+function test_ping_all_reports_failures(t)
+  need_root(t)
+  -- two LANs without a router between them: nothing crosses
+  local tp = topo.new { name = "pa" }
+  local s1, s2 = tp:switch("s1"), tp:switch("s2")
+  tp:link(tp:host("a"), s1); tp:link(tp:host("b"), s1); tp:link(tp:host("c"), s2)
+  started(t, tp)
+  local res = tp:ping_all { timeout = 0.3 }
+  t:eq(res.ok, false)
+  t:eq(res.sent, 6)
+  t:eq(res.received, 2)
+  for _, p in ipairs(res.pairs) do
+    t:eq(p.ok, (p.from ~= "c" and p.to ~= "c"), p.from .. "->" .. p.to)
+  end
+end
+
+function test_node_run_checks_its_arguments(t)
+  need_root(t)
+  local tp = topo.new { name = "ra" }
+  local a = tp:host("a")
+  tp:link(a, tp:host("b"))
+  t:fails(function() a:run { "true" } end, "needs a running topology")
+  started(t, tp)
+  t:fails(function() a:run(42) end, "expected an argv list")
+  t:fails(function() a:run { "true", ns = "net" } end, "the node chooses")
+  t:eq(a:run("echo $((1+2))").stdout, "3\n")
+  t:fails(function() a:ping("nobody") end, "neither an address nor a node")
+end
+
+function test_bad_input_builds_nothing(t)
+  need_root(t)
+  local cases = {
+    function(tp) tp:host("a", { ip = "10.0.0.5" }); tp:host("b", { ip = "10.0.0.5" }); tp:link("a", "b") end,
+    function(tp) tp:host("a", { ip = "192.168.1.1" }); tp:host("b"); tp:link("a", "b") end,
+    function(tp)
+      local s = tp:switch("s")
+      for i = 1, 1024 do tp:link(tp:host("h" .. i), s) end
+    end,
+    function(tp)
+      for i = 1, 3 do tp:switch("s" .. i) end
+      tp:link("s1", "s2"); tp:link("s2", "s3"); tp:link("s3", "s1")
+    end,
+  }
+  for i, build in ipairs(cases) do
+    local tp = topo.new { name = "bad", subnet = "10.0.0.0/16" }
+    build(tp)
+    t:fails(function() tp:start() end, "topo: ")
+    t:eq(netns_with("bad"), {}, "case " .. i)
+    t:eq(io.open(topo.state_dir() .. "/bad.json"), nil, "case " .. i)
+  end
+  local tiny = topo.new { name = "bad", subnet = "10.0.0.0/24" }
+  tiny:link(tiny:host("a"), tiny:switch("s1")); tiny:link(tiny:host("b"), tiny:switch("s2"))
+  t:fails(function() tiny:start() end, "too small")
+  t:eq(netns_with("bad"), {})
+end
+
+function test_stop_leaves_no_descriptor_on_its_namespaces(t)
+  need_root(t)
+  local tp = topo.new { name = "fd" }
+  local s = tp:switch("s")
+  tp:link(tp:host("a"), s); tp:link(tp:host("b"), tp:router("r")); tp:link("r", s)
+  tp:start()
+  t:eq(tp:node("a"):ping("b").received, 1) -- net has sockets in them now
+  local ids = {}
+  for _, e in ipairs(tp:namespaces()) do ids[#ids + 1] = string.format("%d %d", e.dev, e.ino) end
+  t:eq(#ids, 4)
+  tp:stop()
+  -- what stat sees behind nslua's descriptors: none is one of them, so
+  -- nothing of nslua's keeps them from the kernel's teardown
+  local r = require("proc").run { "sh", "-c", "stat -L -c '%d %i' /proc/" .. require("proc").self() .. "/fd/* 2>/dev/null" }
+  t:ok(r.stdout:find("\n"), r.stdout)
+  for _, e in ipairs(ids) do
+    t:ok(not r.stdout:find("\n" .. e .. "\n", 1, true) and r.stdout:sub(1, #e + 1) ~= e .. "\n",
+      "an fd still holds the namespace " .. e)
+  end
+end
+
+function test_container_on_a_node(t)
+  need_root(t)
+  local ok, container = pcall(require, "container")
+  if not ok then t:skip("container module not present") end
+  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
+  local dir = os.tmpname()
+  os.remove(dir)
+  t:cleanup(function() os.execute("rm -rf '" .. dir .. "'") end)
+  local root = container.rootfs_from_host(dir)
+  local tp = topo.new { name = "ctr" }
+  local h1, h2 = tp:host("h1"), tp:host("h2")
+  tp:link(h1, h2)
+  started(t, tp)
+  -- the container's network is the node's: its address, and its peer answers
+  local c = container.new { rootfs = root, net = h1 }
+  local r = c:run { "ip", "-o", "-4", "addr", "show", "h1-eth0" }
+  t:eq(r.code, 0, r.stderr)
+  t:ok(r.stdout:find(h1:ifaces()[1].ip, 1, true), r.stdout)
+  r = c:run { "ping", "-c", "1", "-W", "2", h2.ip }
+  t:eq(r.code, 0, r.stdout .. r.stderr)
+end
+
+function test_stop_closes_node_handles(t)
+  need_root(t)
+  local tp = topo.new { name = "hd" }
+  local a = tp:host("a")
+  tp:link(a, tp:host("b"))
+  tp:start()
+  local h = a:ns()
+  t:eq(h.id, tp:namespaces()[1].ino)
+  tp:stop()
+  t:fails(function() h:with(function() end) end, "closed")
+end
