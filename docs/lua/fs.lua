@@ -1,0 +1,29 @@
+---@meta fs
+-- LuaLS definitions for nslua's fs module: the few file-system calls Lua
+-- 5.1's io and os libraries lack.
+
+---@class nslua.fs.module
+local fs = {}
+
+---mkdir(1); mkdir -p with opts.parents (an existing directory is then no
+---error). mode defaults to 0755 (tell Lua 5.1 octal as 493, or tonumber("755", 8)).
+---@param path string
+---@param opts? {parents: boolean?, mode: integer?}
+---@return true|nil ok
+---@return string? errmsg
+---@return string? errno
+function fs.mkdir(path, opts) end
+
+---The names in dir, sorted (ls -A).
+---@param dir string
+---@return string[]|nil names
+---@return string? errmsg
+---@return string? errno
+function fs.list(dir) end
+
+---test -t: whether a standard stream (or fd) is a terminal.
+---@param stream "stdin"|"stdout"|"stderr"|integer
+---@return boolean
+function fs.isatty(stream) end
+
+return fs
