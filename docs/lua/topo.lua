@@ -57,7 +57,7 @@ function Topo:router(name, opts) end
 
 ---Add a switch: a Linux bridge in the topology's own netns.
 ---@param name string
----@param opts? {}
+---@param opts? table no options yet
 ---@return nslua.topo.node
 function Topo:switch(name, opts) end
 
