@@ -67,6 +67,27 @@ function test_env_and_cwd(t)
   t:eq(r.stdout, "/tmp\nhi\nx\n7\n", r.stderr)
 end
 
+-- The minimal /dev: working nodes with the host's numbers, and nodes of the
+-- container's own (another inode than the host's /dev/null), so a chmod
+-- inside never reaches the host's.
+function test_dev_nodes_work_and_are_the_containers_own(t)
+  local dir = rootfs(t)
+  local r = container.new { rootfs = dir }:run { "/bin/sh", "-c",
+    "for d in null zero full random urandom tty; do stat -c '%n %t:%T %a' /dev/$d; done; " ..
+    "echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c; stat -c '%d:%i' /dev/null" }
+  t:eq(r.code, 0, r.stderr)
+  local want = "/dev/null 1:3 666\n/dev/zero 1:5 666\n/dev/full 1:7 666\n/dev/random 1:8 666\n" ..
+    "/dev/urandom 1:9 666\n/dev/tty 5:0 666\n3\n5\n"
+  t:eq(r.stdout:sub(1, #want), want, r.stdout)
+  local inside = r.stdout:sub(#want + 1):match("^(%d+:%d+)\n$")
+  t:ok(inside, r.stdout)
+  local f = assert(io.popen("stat -c '%d:%i' /dev/null"))
+  local host = f:read("*l")
+  f:close()
+  t:ok(host and host:match("^%d+:%d+$"), host)
+  t:ok(inside ~= host, "/dev/null inside is the host's own node " .. tostring(host))
+end
+
 function test_net_none_has_only_loopback_up(t)
   local dir = rootfs(t)
   local r = container.new { rootfs = dir }:run { "/bin/sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo up" }
