@@ -35,7 +35,12 @@ func main() {
 		rel, _ := filepath.Rel(dir, p)
 		blob, err := engine.EncodeCompiled(src, "stdlib/"+filepath.ToSlash(rel))
 		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
+			// require reports the error as before, from the source
+			fmt.Fprintf(os.Stderr, "luac: %s: %v (left uncompiled)\n", p, err)
+			if rerr := os.Remove(p + "c"); rerr != nil && !os.IsNotExist(rerr) {
+				return rerr
+			}
+			return nil
 		}
 		return os.WriteFile(p+"c", blob, 0o644)
 	})
