@@ -10,7 +10,7 @@ BIN     := $(CURDIR)/nslua
 
 # Debian packages the tests and recipes use (tools that check nslua, and the
 # busybox that container recipes put in a root filesystem).
-APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount
+APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount uidmap passwd
 APT_BENCH := lua5.4 hyperfine bubblewrap crun
 
 define apt_install

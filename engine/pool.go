@@ -145,3 +145,17 @@ func onPooledWorker(base *ThreadNS, targets []Target, fn func(cur *ThreadNS)) er
 // carries it is destroyed after its job instead of being reused. On the VM
 // thread it has no effect.
 func (s *ThreadNS) Taint() { s.tainted = true }
+
+// OnPooledWorker is OnWorker on a pooled thread, for Go work that changes
+// nothing about the thread but what it reads and opens there: a netlink
+// socket bound to the namespace, a /proc/sys file. It saves creating and
+// destroying a thread per call. Work that unshares, changes credentials,
+// affinity, root or cwd must use OnWorker, whose thread dies afterwards.
+func OnPooledWorker(base *ThreadNS, targets []Target, fn func(cur *ThreadNS) error) error {
+	var fnErr error
+	err := onPooledWorker(base, targets, func(cur *ThreadNS) { fnErr = fn(cur) })
+	if err != nil {
+		return err
+	}
+	return fnErr
+}

@@ -383,19 +383,13 @@ end
 ---------------------------------------------------------------- lifetime
 
 -- rootless: nslua runs inside a user namespace of its own (--rootless), where
--- everything ends with the process and nothing can be kept.
-local function rootless()
-  local f = io.open("/proc/self/uid_map", "r")
-  if not f then return false end
-  local line = f:read("*l") or ""
-  f:close()
-  return not line:match("^%s*0%s+0%s+4294967295%s*$")
-end
+-- everything ends with the process and nothing can be kept. Its state files
+-- and netns pins then live on a private tmpfs (nslua.runtime_dir,
+-- nslua.netns_dir) that the host never sees.
+local function rootless() return need("nslua").rootless end
 
 function M.state_dir()
-  if rootless() then
-    return (os.getenv("XDG_RUNTIME_DIR") or "/tmp") .. "/nslua/topo"
-  end
+  if rootless() then return need("nslua").runtime_dir .. "/topo" end
   return M.STATE_DIR
 end
 
@@ -538,7 +532,7 @@ local function netns_dir_ready()
   local ready = false
   for line in f:lines() do
     local mp, rest = line:match("^%S+ %S+ %S+ %S+ (%S+) %S+(.-) %- ")
-    if mp == M.NETNS_DIR then ready = rest:find("shared:%d") ~= nil end
+    if mp == need("nslua").netns_dir then ready = rest:find("shared:%d") ~= nil end
   end
   f:close()
   return ready
@@ -641,7 +635,7 @@ end
 -- (ns.create prepares the directory) and recorded as pending first.
 function Builder:make_ns(name, node)
   local ns = need("ns")
-  local e = { node = node, name = name, path = M.NETNS_DIR .. "/" .. name }
+  local e = { node = node, name = name, path = need("nslua").netns_dir .. "/" .. name }
   local objs = self.objs
   local h
   if self.dir_ready then

@@ -212,16 +212,6 @@ func TestCLIVersionAndHelp(t *testing.T) {
 	}
 }
 
-func TestCLIRootlessNotYet(t *testing.T) {
-	harness.NoLeaks(t)
-	r := harness.Run(t, "--rootless", "-e", "print(1)")
-	wantCode(t, r, 2)
-	oneCleanLine(t, r, "not yet available")
-	if r.Stdout != "" {
-		t.Errorf("ran the script anyway: %q", r.Stdout)
-	}
-}
-
 // os.exit(n) exits with n after the closers ran: it unwinds instead of
 // calling Go's os.Exit.
 func TestCLIOSExitRunsClosers(t *testing.T) {

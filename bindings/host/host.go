@@ -9,6 +9,13 @@
 //	                    order of registration, together with the cleanup of every
 //	                    resource the script created (like a shell's `trap ... EXIT`);
 //	                    an error in fn is printed and the other closers still run
+//	nslua.rootless      true when nslua runs as root of a user namespace of its own
+//	                    (--rootless, the default for a non-root user): nothing it
+//	                    makes can outlive it, and the host's namespaces are out of reach
+//	nslua.runtime_dir   where state files go: /run/nslua, or rootless a private
+//	                    tmpfs under $XDG_RUNTIME_DIR/nslua that ends with nslua
+//	nslua.netns_dir     where named netns are pinned (/run/netns, or rootless
+//	                    runtime_dir/netns), as ns.names() lists them
 package host
 
 import (
@@ -52,6 +59,9 @@ func Module(version string) engine.Module {
 				},
 			})
 			mod.RawSetString("version", lua.LString(version))
+			mod.RawSetString("rootless", lua.LBool(engine.Rootless))
+			mod.RawSetString("runtime_dir", lua.LString(engine.RuntimeDir))
+			mod.RawSetString("netns_dir", lua.LString(engine.NetnsDir))
 			return mod
 		},
 	}

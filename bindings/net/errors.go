@@ -31,5 +31,7 @@ func opErr(op, arg string, err error) error {
 	if !errors.As(err, &en) {
 		return &engine.OpError{Op: op, Arg: arg, Err: unix.EIO, Text: err.Error()}
 	}
-	return &engine.OpError{Op: op, Arg: arg, Err: err}
+	// rootless, EPERM means a namespace nslua does not own: the host's
+	return engine.RootlessError(&engine.OpError{Op: op, Arg: arg, Err: err},
+		"change a network namespace it does not own, such as the host's", engine.WhyHostNS)
 }

@@ -99,7 +99,7 @@ func (m *mod) target(fd int) (*Conn, error) {
 	}
 	return m.pool.Get(id, func() (*Conn, error) {
 		var c *Conn
-		err := engine.OnWorker(m.vm.Current(), []engine.Target{{Kind: engine.KindNet, Fd: fd}},
+		err := engine.OnPooledWorker(m.vm.Current(), []engine.Target{{Kind: engine.KindNet, Fd: fd}},
 			func(*engine.ThreadNS) error {
 				var err error
 				c, err = OpenHere()
@@ -133,7 +133,7 @@ func (m *mod) onThreadIn(c *Conn, fn func() error) error {
 	if fd < 0 {
 		return ErrReleased
 	}
-	return engine.OnWorker(m.vm.Current(), []engine.Target{{Kind: engine.KindNet, Fd: fd}},
+	return engine.OnPooledWorker(m.vm.Current(), []engine.Target{{Kind: engine.KindNet, Fd: fd}},
 		func(*engine.ThreadNS) error { return fn() })
 }
 

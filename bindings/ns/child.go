@@ -48,6 +48,7 @@ var Clocks = []string{"boottime", "monotonic"}
 // --monotonic N` with nothing run inside, the namespace kept by an fd.
 func CreateChild(cur *engine.ThreadNS, k engine.Kind, o ChildOpts) (int, error) {
 	o.kind = k
+	engine.KeepDumpable()
 	fd := -1
 	err := engine.OnWorker(cur, nil, func(*engine.ThreadNS) error {
 		var err error

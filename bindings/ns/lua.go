@@ -288,6 +288,9 @@ func (b *binding) create(L *lua.LState) int {
 	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation")
 	vm.NoMoreArgs(L, 2)
 	name, pin, keep := b.checkPlace(L, o, k)
+	if err := refuseKeep(pin, keep); err != nil {
+		return engine.Fail(L, err)
+	}
 	for _, c := range []struct {
 		key  string
 		want engine.Kind
@@ -312,7 +315,7 @@ func (b *binding) create(L *lua.LState) int {
 		if pin != "" {
 			// made and pinned together: the pin may need a retry (CreatePinnedMnt)
 			if fd, err = CreatePinnedMnt(vm.Current(), prop, pin); err != nil {
-				return engine.Fail(L, err)
+				return engine.Fail(L, rootlessPinError(err, pin))
 			}
 			if err := b.forgetPinAtExit(pin, keep); err != nil {
 				unix.Close(fd)
@@ -405,8 +408,11 @@ func checkPinPath(vm *engine.VM, L *lua.LState, n int, p string) string {
 // at exit — done in the mount namespace the pin was made in, wherever the
 // script is by then.
 func (b *binding) pin(fd int, k engine.Kind, path string, keep bool) error {
-	if err := Pin(fd, k, path); err != nil {
+	if err := refuseKeep(path, keep); err != nil {
 		return err
+	}
+	if err := Pin(fd, k, path); err != nil {
+		return rootlessPinError(err, path)
 	}
 	return b.forgetPinAtExit(path, keep)
 }

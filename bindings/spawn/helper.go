@@ -4,97 +4,25 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/nsexec"
 )
 
-// HelperArg is os.Args[1] of the re-exec'd helper that gives a child a new
-// time namespace with offsets, or a bounding set inside a new user namespace
-// (which starts with a full one). Offsets can only be written by a process
-// that did unshare(CLONE_NEWTIME) itself and has not yet exec'd, so the child
-// first runs nslua's own binary — a sealed in-memory copy, never
-// /proc/self/exe, so a container can never reach and rewrite the binary
-// (the runc CVE-2019-5736 lesson) — which writes the offsets and execs the
-// payload; the new time namespace takes effect at that execve.
-// cmd/nslua hands control to HelperMain when it sees this argument.
-const HelperArg = "--nslua-internal-spawn-helper"
-
-// helperProcFd is the fd through which the helper reaches a procfs whatever
-// its root: the spawner's /proc, opened O_PATH.
-const helperProcFd = 3
-
-// HelperMain is the helper: args are the time offsets ("-" or monotonic and
-// boottime nanoseconds as "M,B"), the bounding set to keep ("-" or a hex
-// mask), the working directory, and the payload's argv. It returns only on
-// failure (an exit code, 127 as a shell's).
-func HelperMain(args []string) int {
-	fail := func(op, arg string, err error) int {
-		fmt.Fprintf(os.Stderr, "nslua: %s\n", (&engine.OpError{Op: op, Arg: arg, Err: err}).Error())
-		return 127
-	}
-	if len(args) < 4 {
-		return fail("helper", "arguments", unix.EINVAL)
-	}
-	offsets, caps, dir, argv := args[0], args[1], args[2], args[3:]
-	if offsets != "-" {
-		if err := writeOffsets(offsets); err != nil {
-			fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
-			return 127
-		}
-	}
-	unix.Close(helperProcFd)
-	if caps != "-" {
-		keep, err := strconv.ParseUint(caps, 16, 64)
-		if err != nil {
-			return fail("helper", "caps", unix.EINVAL)
-		}
-		if err := dropBounding(CapSet(keep)); err != nil {
-			fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
-			return 127
-		}
-	}
-	if dir != "" {
-		if err := unix.Chdir(dir); err != nil {
-			return fail("chdir", dir, err)
-		}
-	}
-	path, err := lookPath(argv[0], os.Environ(), dir)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "nslua: %v\n", err)
-		return 127
-	}
-	err = unix.Exec(path, argv, os.Environ())
-	return fail("exec", path, err)
-}
-
-// writeOffsets creates the time namespace and writes "M,B" (nanoseconds).
-func writeOffsets(offsets string) error {
-	ms, bs, _ := strings.Cut(offsets, ",")
-	mono, err1 := strconv.ParseInt(ms, 10, 64)
-	boot, err2 := strconv.ParseInt(bs, 10, 64)
-	if err1 != nil || err2 != nil {
-		return &engine.OpError{Op: "helper", Arg: "offsets", Err: unix.EINVAL}
-	}
-	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
-		return &engine.OpError{Op: "unshare", Arg: "time", Err: err}
-	}
-	fd, err := unix.Openat(helperProcFd, "self/timens_offsets", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return &engine.OpError{Op: "open", Arg: "/proc/self/timens_offsets", Err: err}
-	}
-	defer unix.Close(fd)
-	line := fmt.Sprintf("monotonic %d %d\nboottime %d %d\n", mono/1e9, mono%1e9, boot/1e9, boot%1e9)
-	if _, err := unix.Write(fd, []byte(line)); err != nil {
-		return &engine.OpError{Op: "write", Arg: "timens_offsets", Err: err}
-	}
-	return nil
-}
+// A child that needs a fresh process before its payload — a new time
+// namespace with offsets (which only the process that unshared it may write,
+// before anything runs inside), or a bounding set inside a new user namespace
+// (which starts with a full one) — starts as the engine/nsexec helper: nslua's
+// own binary, from a sealed in-memory copy, never /proc/self/exe, so a
+// container can never reach and rewrite the binary (the runc CVE-2019-5736
+// lesson). Its C constructor writes the offsets, drops the capabilities and
+// execs the payload before the Go runtime starts; the new time namespace
+// takes effect at that execve. It is the same helper that joins existing
+// user and time namespaces (fresh.go).
 
 var (
 	exeOnce sync.Once
@@ -152,23 +80,27 @@ func launchHelper(cfg *Config, sys *syscall.SysProcAttr, m *mountSet) (*os.Proce
 	if err != nil {
 		return nil, &engine.OpError{Op: "open", Arg: "/proc", Err: err}
 	}
-	procFile := os.NewFile(uintptr(procFd), "/proc")
-	defer procFile.Close()
-	offsets, caps := "-", "-"
+	defer unix.Close(procFd)
+	j := &nsexec.Join{ExeFd: exe, Path: cfg.Argv[0], Args: cfg.Argv, Env: envOrEmpty(cfg.Env),
+		UID: -1, GID: -1, Dir: cfg.Dir, ProcFd: procFd}
 	if t := cfg.TimeOffsets; t != nil {
-		offsets = strconv.FormatInt(int64(t.Monotonic), 10) + "," + strconv.FormatInt(int64(t.Boottime), 10)
+		mono, boot := int64(t.Monotonic), int64(t.Boottime)
+		j.TimeOffsets = fmt.Sprintf("monotonic %d %d\nboottime %d %d\n", mono/1e9, mono%1e9, boot/1e9, boot%1e9)
 	}
 	if cfg.Caps != nil && has(cfg.New, engine.KindUser) {
-		caps = strconv.FormatUint(uint64(*cfg.Caps), 16)
+		keep := uint64(*cfg.Caps)
+		j.Caps = &keep
 	}
-	args := append([]string{"nslua-helper", HelperArg, offsets, caps, cfg.Dir}, cfg.Argv...)
-	sys.Ptrace = true
-	files := append(append([]*os.File{}, cfg.Files[:]...), procFile)
-	proc, err := os.StartProcess("/proc/self/fd/"+strconv.Itoa(exe), args, &os.ProcAttr{
-		Env: envOrEmpty(cfg.Env), Files: files, Sys: sys,
-	})
+	h, err := j.Prepare()
 	if err != nil {
-		return nil, startError(cfg, "nslua time helper", err)
+		return nil, err
+	}
+	sys.Ptrace = true
+	files := append(append([]*os.File{}, cfg.Files[:]...), h.Extra...)
+	proc, err := os.StartProcess(h.Exe, h.Args, &os.ProcAttr{Env: h.Env, Files: files, Sys: sys})
+	if err != nil {
+		h.Started(err)
+		return nil, startError(cfg, "nslua helper", err)
 	}
 	err = func() error {
 		if err := m.pivot(); err != nil {
@@ -184,6 +116,12 @@ func launchHelper(cfg *Config, sys *syscall.SysProcAttr, m *mountSet) (*os.Proce
 	}()
 	if err != nil {
 		abort(proc)
+		h.Started(nil)
+		return nil, err
+	}
+	// the helper runs once detached: wait until it exec'd the payload
+	if err := h.Started(nil); err != nil {
+		proc.Wait()
 		return nil, err
 	}
 	return proc, nil

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/engine"
 )
 
 // IDMaps are the uid and gid maps of a new user namespace.
@@ -19,13 +21,22 @@ type IDMaps struct{ UID, GID []syscall.SysProcIDMap }
 // useradd gives each user in /etc/subuid.
 const rangeSize = 65536
 
-// DefaultIDMap is API.md's default for ns = {user = "new"}: a caller that is
-// not root (or root only inside a user namespace) becomes 0; real root maps
+// DefaultIDMap is API.md's default for ns = {user = "new"}: rootless with
+// the caller's subordinate range, 0..65535 map to it; a caller that is not
+// root (or root only inside a user namespace) becomes 0; real root maps
 // 0..65535 to an unused range from 100000 — never 0 to 0, which would isolate
 // nothing. release gives the range back once the child has ended (nil when
 // there is nothing to give back).
 func DefaultIDMap() (m IDMaps, release func()) {
 	uid, gid := os.Getuid(), os.Getgid()
+	if engine.Rootless && engine.SubUIDs >= rangeSize && engine.SubGIDs >= rangeSize {
+		// rootless with the caller's /etc/subuid range mapped 1..n: that
+		// range is the unused one (ids 1.. of nslua's own namespace)
+		return IDMaps{
+			UID: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 1, Size: rangeSize}},
+			GID: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 1, Size: rangeSize}},
+		}, nil
+	}
 	if uid != 0 || !initialUserNS() {
 		return IDMaps{
 			UID: []syscall.SysProcIDMap{{ContainerID: 0, HostID: uid, Size: 1}},

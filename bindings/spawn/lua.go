@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/nsexec"
 )
 
 // Functions returns proc.spawn and proc.run for one VM; cmd/nslua puts them
@@ -440,25 +441,15 @@ func (b *binding) namespaces(L *lua.LState, o *engine.Opts, cfg *Config) (nsRefs
 }
 
 // resolve turns an nsref option value into targets. Joining a user or time
-// namespace other than the script's needs a fresh process (DESIGN.md §2.5),
-// which comes with the rootless work; until then it fails saying so.
+// namespace other than the script's needs a fresh process (DESIGN.md §2.5):
+// fresh.go starts one through engine/nsexec. A pid or process given as join
+// stands for its user and time namespaces too when they are not the
+// script's, as nsenter -a enters them.
 func (b *binding) resolve(L *lua.LState, o *engine.Opts, what string, v lua.LValue, k engine.Kind) (*engine.Refs, error) {
 	switch v.(type) {
 	case lua.LNumber, lua.LString, *lua.LUserData:
 	default:
 		o.Fail(what, `"new" or a namespace reference (handle, pid, process, netns name or path) expected, got %s`, engine.TypeName(v))
-	}
-	if k == engine.KindUser || k == engine.KindTime {
-		return nil, unjoinable(k)
-	}
-	if k == engine.AnyKind {
-		if pid := pidOf(v); pid > 0 {
-			for _, uk := range []engine.Kind{engine.KindUser, engine.KindTime} {
-				if differs(pid, uk) {
-					return nil, unjoinable(uk)
-				}
-			}
-		}
 	}
 	L.Push(v)
 	defer L.Pop(1)
@@ -466,14 +457,31 @@ func (b *binding) resolve(L *lua.LState, o *engine.Opts, what string, v lua.LVal
 	if err != nil {
 		return nil, err
 	}
+	if k == engine.AnyKind {
+		if pid := pidOf(v); pid > 0 {
+			for _, uk := range []engine.Kind{engine.KindUser, engine.KindTime} {
+				if !differs(pid, uk) {
+					continue
+				}
+				x, err := b.vm.ResolveNSRef(L, L.GetTop(), uk)
+				if err != nil {
+					r.Release()
+					return nil, err
+				}
+				r.Adopt(x)
+			}
+		}
+	}
 	kept := r.Targets[:0]
 	for _, t := range r.Targets {
 		if t.Kind == engine.KindUser || t.Kind == engine.KindTime {
 			if sameAsOurs(t) {
 				continue
 			}
-			r.Release()
-			return nil, unjoinable(t.Kind)
+			if !nsexec.Available {
+				r.Release()
+				return nil, unjoinable(t.Kind)
+			}
 		}
 		kept = append(kept, t)
 	}
@@ -483,7 +491,7 @@ func (b *binding) resolve(L *lua.LState, o *engine.Opts, what string, v lua.LVal
 
 func unjoinable(k engine.Kind) error {
 	return engine.Errorf(unix.EINVAL, "setns", k.String(), fmt.Sprintf(
-		"joining an existing %s namespace needs a fresh process, which comes with rootless support (not yet available); "+
+		"joining an existing %s namespace needs a fresh process, which needs nslua built with cgo; "+
 			"a new one works: ns = {%s = \"new\"}", k, k))
 }
 

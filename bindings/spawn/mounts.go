@@ -244,7 +244,10 @@ func prepareMounts(cfg *Config, newUser bool) (*mountSet, error) {
 			s.close()
 			return nil, &engine.OpError{Op: "bind", Arg: s.root, Err: err}
 		}
-		if newUser {
+		// rootless, the kernel refuses a new proc to a mount namespace
+		// without a fully visible one (mount_too_revealing): the host's
+		// stays until the new one is made
+		if newUser || engine.Rootless {
 			fd, err := unix.OpenTree(unix.AT_FDCWD, "/proc", unix.OPEN_TREE_CLONE|unix.OPEN_TREE_CLOEXEC)
 			if err != nil {
 				s.close()
@@ -340,13 +343,16 @@ func (s *mountSet) finishStopped(pid int) error {
 }
 
 func (s *mountSet) attachDeferred(pid int) error {
-	if s.hostProc >= 0 {
-		if err := unix.Unmount("/proc", unix.MNT_DETACH); err != nil {
-			return &engine.OpError{Op: "umount", Arg: "/proc", Err: err}
+	unmountHostProc := func() error {
+		if s.hostProc >= 0 {
+			if err := unix.Unmount("/proc", unix.MNT_DETACH); err != nil {
+				return &engine.OpError{Op: "umount", Arg: "/proc", Err: err}
+			}
 		}
+		return nil
 	}
 	if s.deferFrom >= len(s.mounts) {
-		return nil
+		return unmountHostProc()
 	}
 	pfd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
@@ -358,15 +364,22 @@ func (s *mountSet) attachDeferred(pid int) error {
 		return &engine.OpError{Op: "ioctl", Arg: "PIDFD_GET_PID_NAMESPACE", Err: err}
 	}
 	defer unix.Close(pidns)
+	// every mount is made while the host's /proc is still there (rootless,
+	// a new proc needs it), and attached once it is gone
 	for i := s.deferFrom; i < len(s.mounts); i++ {
-		m := &s.mounts[i]
 		if s.fds[i] < 0 {
-			fd, err := m.detached(pidns)
+			fd, err := s.mounts[i].detached(pidns)
 			if err != nil {
 				return err
 			}
 			s.fds[i] = fd
 		}
+	}
+	if err := unmountHostProc(); err != nil {
+		return err
+	}
+	for i := s.deferFrom; i < len(s.mounts); i++ {
+		m := &s.mounts[i]
 		if err := attach(s.fds[i], m, s.root != ""); err != nil {
 			return err
 		}

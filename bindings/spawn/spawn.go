@@ -203,17 +203,22 @@ func Start(cfg *Config) (*Process, error) {
 		return nil, errors.New("empty argv")
 	}
 	warm()
+	engine.KeepDumpable()
 	st, err := cfg.Base.Clone()
 	if err != nil {
 		return nil, &engine.OpError{Op: "dup", Arg: "namespace fd", Err: err}
 	}
-	if err := st.Apply(cfg.Join); err != nil {
+	join, late := cfg.Join, []engine.Target(nil)
+	if needsFresh(cfg.Join) {
+		join, late = splitFresh(cfg.Base, cfg.Join)
+	}
+	if err := st.Apply(join); err != nil {
 		st.Close()
 		return nil, &engine.OpError{Op: "fstat", Arg: "namespace fd", Err: err}
 	}
 	p := &Process{done: make(chan struct{})}
 	started := make(chan error, 1)
-	go p.spawner(cfg, st, started)
+	go p.spawner(cfg, st, late, started)
 	if err := <-started; err != nil {
 		return nil, err
 	}
@@ -224,14 +229,20 @@ func Start(cfg *Config) (*Process, error) {
 // thread may sit in foreign namespaces and under a different root, and the
 // child's Pdeathsig is tied to it, so it must die exactly when the child has
 // been reaped.
-func (p *Process) spawner(cfg *Config, st *engine.ThreadNS, started chan<- error) {
+func (p *Process) spawner(cfg *Config, st *engine.ThreadNS, late []engine.Target, started chan<- error) {
 	runtime.LockOSThread()
 	defer func() {
 		if r := recover(); r != nil {
 			started <- fmt.Errorf("internal error on spawner thread: %v", r)
 		}
 	}()
-	proc, err := launch(cfg, st)
+	var proc *os.Process
+	var err error
+	if late != nil {
+		proc, err = launchFresh(cfg, st, late)
+	} else {
+		proc, err = launch(cfg, st)
+	}
 	st.Close()
 	if err != nil {
 		started <- err

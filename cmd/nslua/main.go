@@ -16,7 +16,6 @@ import (
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
 
-	"github.com/nslua/nslua/bindings/spawn"
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/engine/repl"
 	"github.com/nslua/nslua/scripts"
@@ -33,6 +32,8 @@ const usage = `usage: nslua [options] [script [args...]]
   -              read the script from stdin
   -r NAME        run an embedded recipe (nslua -r list lists them)
   --rootless     run inside a new user namespace mapping the caller to root
+                 (the default when started by a non-root user)
+  --no-rootless  run as the calling user even when not root
   -v, --version  print the version
   -h, --help     print this help
 With no script and no -e, nslua starts the REPL.
@@ -59,6 +60,8 @@ type config struct {
 	version  bool
 	help     bool
 	rootless bool
+	// noRootless: run as the calling user even when not root
+	noRootless bool
 }
 
 type usageError string
@@ -105,6 +108,8 @@ func parseArgs(argv []string) (*config, error) {
 			c.help = true
 		case a == "--rootless":
 			c.rootless = true
+		case a == "--no-rootless":
+			c.noRootless = true
 		case strings.HasPrefix(a, "-"):
 			return nil, usageError("unknown option " + a)
 		default:
@@ -116,11 +121,9 @@ func parseArgs(argv []string) (*config, error) {
 }
 
 func main() {
-	// The time-namespace helper of proc.spawn: a fresh process that writes
-	// its clock offsets and execs the payload (bindings/spawn/helper.go).
-	if len(os.Args) > 1 && os.Args[1] == spawn.HelperArg {
-		os.Exit(spawn.HelperMain(os.Args[2:]))
-	}
+	// Re-executed helpers (rootless mode, proc.spawn's fresh processes) do
+	// their work in engine/nsexec's C constructor, before the Go runtime
+	// starts; a rootless child arrives here, and rootlessStart finishes it.
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -138,9 +141,9 @@ func run(argv []string) int {
 	case c.version:
 		fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion)
 		return exitOK
-	case c.rootless:
-		fmt.Fprintln(os.Stderr, "nslua: --rootless: not yet available")
-		return exitUsage
+	}
+	if code, done := rootlessStart(c); done {
+		return code
 	}
 	if c.recipe == "list" {
 		listRecipes(os.Stdout)

@@ -344,15 +344,6 @@ function test_missing_program_is_enoent_naming_it(t)
   t:ok(msg:find("/no/such/dir", 1, true), msg)
 end
 
-function test_joining_user_or_time_namespace_says_rootless(t)
-  local p = sleeper(t, { ns = "user" })
-  local r, msg, code = proc.run{ "true", join = p }
-  t:eq({ r, code }, { nil, "EINVAL" })
-  t:ok(msg:find("rootless"), msg)
-  r, msg = proc.run{ "true", ns = { time = p.pid } }
-  t:ok(msg and msg:find("rootless"), msg)
-end
-
 function test_children_follow_the_script_into_a_new_pid_namespace(t)
   local ns = require "ns"
   local outer = nslink("self", "pid")
