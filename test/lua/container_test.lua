@@ -113,3 +113,21 @@ function test_caps_names_are_checked(t)
   t:fails(function() container.new { rootfs = "/", caps = { "net_admn" } } end, 'caps[1]: unknown capability "net_admn"')
   container.new { rootfs = "/", caps = { "CAP_NET_ADMIN", "chown", "SYS_ADMIN" } }
 end
+
+function test_relative_rootfs_and_volume_paths(t)
+  -- paths relative to the script's working directory are resolved when the
+  -- container is made: the threads that mount them later start elsewhere
+  local fs = require "fs"
+  local rel = string.format("nslua-reltest-%d-%d", os.time(), math.random(1e6))
+  t:ok(fs.mkdir(rel .. "/vol", { parents = true }))
+  t:cleanup(function() os.execute("rm -rf '" .. rel .. "'") end)
+  container.rootfs_from_host(rel .. "/root")
+  local f = assert(io.open(rel .. "/vol/note", "w")); f:write("relative\n"); f:close()
+  local here = fs.abspath(".")
+  t:eq(fs.abspath("x/../y"), (here == "/" and "" or here) .. "/y")
+  local c = container.new { rootfs = rel .. "/root",
+    mounts = { { type = "bind", source = rel .. "/vol", target = "/vol" } } }
+  local r = c:run { "/bin/cat", "/vol/note" }
+  t:eq(r.code, 0, r.stderr)
+  t:eq(r.stdout, "relative\n")
+end
