@@ -29,7 +29,10 @@ deps:
 	$(call apt_install,$(APT_TEST))
 	$(GO) mod download
 
+# go generate stores the stdlib modules compiled (stdlib/*.luac): require
+# then skips gopher-lua's parser and compiler, ~3 ms for container.
 build:
+	$(GO) generate ./stdlib
 	$(GO) build -trimpath -tags netgo,osusergo -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/nslua
 
 # The whole suite: unit tests with the race detector, then the integration

@@ -116,7 +116,7 @@ func onPooledWorker(base *ThreadNS, targets []Target, fn func(cur *ThreadNS)) er
 	if err != nil {
 		return &OpError{Op: "dup", Arg: "namespace fd", Err: err}
 	}
-	defer st.Close()
+	defer closeSoon(st) // may hold the last reference to a namespace fn made
 	if err := st.Apply(targets); err != nil {
 		return &OpError{Op: "fstat", Arg: "namespace fd", Err: err}
 	}

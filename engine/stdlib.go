@@ -31,7 +31,7 @@ func (vm *VM) installStdlibLoader() {
 			L.Push(lua.LString("\n\tno embedded module 'stdlib/" + file + "'"))
 			return 1
 		}
-		fn, err := L.Load(strings.NewReader(string(src)), "stdlib/"+file)
+		fn, err := vm.loadStdlib(L, file, src)
 		if err != nil {
 			L.RaiseError("error loading module '%s' from stdlib/%s:\n\t%v", name, file, err)
 		}

@@ -20,6 +20,7 @@
 local ns = require "ns"
 local mount = require "mount"
 local proc = require "proc"
+local fs = require "fs"
 
 local M = {}
 
@@ -119,6 +120,20 @@ function M.new(o)
   check_new(o)
   local c = setmetatable({}, Container)
   for k, v in pairs(o) do c["_" .. k] = v end
+  -- paths are resolved now: the threads that mount them later have their
+  -- working directory reset by entering a mount namespace
+  c._rootfs = assert(fs.abspath(o.rootfs))
+  if o.mounts then
+    c._mounts = {}
+    for i, spec in ipairs(o.mounts) do
+      local copy = {}
+      for k, v in pairs(spec) do copy[k] = v end
+      if copy.type == "bind" and type(copy.source) == "string" and copy.source:sub(1, 1) ~= "/" then
+        copy.source = assert(fs.abspath(copy.source))
+      end
+      c._mounts[i] = copy
+    end
+  end
   if c._overlay == nil then c._overlay = true end
   c._hostname = c._hostname or "container"
   c._user = c._user or "host"

@@ -6,7 +6,9 @@ package stdlib
 import "embed"
 
 // FS holds the modules, one NAME.lua each; a module's private parts live in
-// a folder of its name (topo/plan.lua is require "topo.plan").
+// a folder of its name (topo/plan.lua is require "topo.plan"). NAME.luac is
+// NAME.lua compiled (engine/luac.go), used while it matches the source.
 //
-//go:embed *.lua topo/*.lua
+//go:generate go run ./luac
+//go:embed *.lua *.luac topo/*.lua topo/*.luac
 var FS embed.FS

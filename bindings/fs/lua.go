@@ -2,6 +2,7 @@ package fs
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -14,6 +15,7 @@ import (
 //	fs.mkdir(path [, {parents=, mode=}])   mkdir(1), mkdir -p with parents=true; mode default 0755
 //	fs.list(dir)                           sorted names in dir (ls -A)
 //	fs.isatty(stream)                      "stdin" | "stdout" | "stderr" | fd: test -t
+//	fs.abspath(path)                       path made absolute against the cwd: realpath -s -m
 var Module = engine.Module{
 	Name: "fs",
 	Doc:  "mkdir, directory listing, isatty: what Lua's io and os lack",
@@ -44,6 +46,16 @@ var Module = engine.Module{
 					t.Append(lua.LString(n))
 				}
 				L.Push(t)
+				return 1
+			},
+			"abspath": func(L *lua.LState) int {
+				p := checkPath(vm, L, 1)
+				vm.NoMoreArgs(L, 1)
+				abs, err := filepath.Abs(p)
+				if err != nil {
+					return engine.Fail(L, &engine.OpError{Op: "getcwd", Arg: p, Err: err})
+				}
+				L.Push(lua.LString(abs))
 				return 1
 			},
 			"isatty": func(L *lua.LState) int {

@@ -67,6 +67,27 @@ function test_env_and_cwd(t)
   t:eq(r.stdout, "/tmp\nhi\nx\n7\n", r.stderr)
 end
 
+-- The minimal /dev: working nodes with the host's numbers, and nodes of the
+-- container's own (another inode than the host's /dev/null), so a chmod
+-- inside never reaches the host's.
+function test_dev_nodes_work_and_are_the_containers_own(t)
+  local dir = rootfs(t)
+  local r = container.new { rootfs = dir }:run { "/bin/sh", "-c",
+    "for d in null zero full random urandom tty; do stat -c '%n %t:%T %a' /dev/$d; done; " ..
+    "echo x > /dev/null && head -c 3 /dev/zero | wc -c && head -c 5 /dev/urandom | wc -c; stat -c '%d:%i' /dev/null" }
+  t:eq(r.code, 0, r.stderr)
+  local want = "/dev/null 1:3 666\n/dev/zero 1:5 666\n/dev/full 1:7 666\n/dev/random 1:8 666\n" ..
+    "/dev/urandom 1:9 666\n/dev/tty 5:0 666\n3\n5\n"
+  t:eq(r.stdout:sub(1, #want), want, r.stdout)
+  local inside = r.stdout:sub(#want + 1):match("^(%d+:%d+)\n$")
+  t:ok(inside, r.stdout)
+  local f = assert(io.popen("stat -c '%d:%i' /dev/null"))
+  local host = f:read("*l")
+  f:close()
+  t:ok(host and host:match("^%d+:%d+$"), host)
+  t:ok(inside ~= host, "/dev/null inside is the host's own node " .. tostring(host))
+end
+
 function test_net_none_has_only_loopback_up(t)
   local dir = rootfs(t)
   local r = container.new { rootfs = dir }:run { "/bin/sh", "-c", "ls /sys/class/net; ping -c1 -W1 127.0.0.1 >/dev/null && echo up" }
@@ -91,4 +112,22 @@ end
 function test_caps_names_are_checked(t)
   t:fails(function() container.new { rootfs = "/", caps = { "net_admn" } } end, 'caps[1]: unknown capability "net_admn"')
   container.new { rootfs = "/", caps = { "CAP_NET_ADMIN", "chown", "SYS_ADMIN" } }
+end
+
+function test_relative_rootfs_and_volume_paths(t)
+  -- paths relative to the script's working directory are resolved when the
+  -- container is made: the threads that mount them later start elsewhere
+  local fs = require "fs"
+  local rel = string.format("nslua-reltest-%d-%d", os.time(), math.random(1e6))
+  t:ok(fs.mkdir(rel .. "/vol", { parents = true }))
+  t:cleanup(function() os.execute("rm -rf '" .. rel .. "'") end)
+  container.rootfs_from_host(rel .. "/root")
+  local f = assert(io.open(rel .. "/vol/note", "w")); f:write("relative\n"); f:close()
+  local here = fs.abspath(".")
+  t:eq(fs.abspath("x/../y"), (here == "/" and "" or here) .. "/y")
+  local c = container.new { rootfs = rel .. "/root",
+    mounts = { { type = "bind", source = rel .. "/vol", target = "/vol" } } }
+  local r = c:run { "/bin/cat", "/vol/note" }
+  t:eq(r.code, 0, r.stderr)
+  t:eq(r.stdout, "relative\n")
 end
