@@ -21,6 +21,14 @@ function fs.mkdir(path, opts) end
 ---@return string? errno
 function fs.list(dir) end
 
+---path made absolute against the script's working directory, cleaned
+---("a/../b" -> "/cwd/b"), symlinks not resolved: realpath -s -m.
+---@param path string
+---@return string|nil abs
+---@return string? errmsg
+---@return string? errno
+function fs.abspath(path) end
+
 ---test -t: whether a standard stream (or fd) is a terminal.
 ---@param stream "stdin"|"stdout"|"stderr"|integer
 ---@return boolean
