@@ -3,7 +3,6 @@ package test
 import (
 	"bufio"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,9 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/creack/pty"
-
-	"github.com/nslua/nslua/scripts"
 	"github.com/nslua/nslua/test/harness"
 )
 
@@ -320,28 +316,9 @@ try(c.run, c, {"/bin/true"})
 func TestContainerRecipeInteractive(t *testing.T) {
 	harness.NoLeaks(t)
 	needContainers(t)
-	if _, err := fs.Stat(scripts.FS, "container.lua"); err != nil {
-		t.Skip("no container recipe in this build")
-	}
 	cmd := exec.Command(harness.Bin(), "-r", "container")
 	cmd.Env = append(os.Environ(), "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 120})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
-	go rt.readLoop()
-	go func() { cmd.Wait(); close(rt.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-rt.done:
-		default:
-			cmd.Process.Kill() // this test's own child, by pid
-			<-rt.done
-		}
-		f.Close()
-	})
-	rt.expect("# ")
+	rt := startOnPTY(t, cmd, 120, "# ")
 	rt.send("echo host=$(hostname) pid=$$; sleep 30 & jobs\n")
 	rt.expect("host=busybox pid=1")
 	rt.expect("Running")

@@ -45,7 +45,15 @@ func startREPL(t *testing.T, home string) *replTerm {
 	cmd := exec.Command(harness.Bin())
 	cmd.Dir = home
 	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home, "TERM=xterm")
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
+	return startOnPTY(t, cmd, 200, "nslua> ")
+}
+
+// startOnPTY starts cmd on a new pseudo-terminal of 40 rows and cols
+// columns, kills it (this test's own child, by pid) at cleanup if it is
+// still running, and waits for prompt.
+func startOnPTY(t *testing.T, cmd *exec.Cmd, cols uint16, prompt string) *replTerm {
+	t.Helper()
+	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,12 +64,12 @@ func startREPL(t *testing.T, home string) *replTerm {
 		select {
 		case <-rt.done:
 		default:
-			cmd.Process.Kill() // this test's own child, by pid
+			cmd.Process.Kill()
 			<-rt.done
 		}
 		f.Close()
 	})
-	rt.expect("nslua> ")
+	rt.expect(prompt)
 	return rt
 }
 

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/creack/pty"
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/scripts"
@@ -583,24 +582,7 @@ func startREPLAs(t *testing.T, p *unpriv) *replTerm {
 	home := p.userDir(t)
 	cmd := p.command(context.Background(), []string{"XDG_STATE_HOME=" + home, "TERM=xterm"})
 	cmd.Env = append(cmd.Env, "HOME="+home)
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
-	go rt.readLoop()
-	go func() { cmd.Wait(); close(rt.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-rt.done:
-		default:
-			cmd.Process.Kill() // this test's own child, by pid
-			<-rt.done
-		}
-		f.Close()
-	})
-	rt.expect("nslua> ")
-	return rt
+	return startOnPTY(t, cmd, 200, "nslua> ")
 }
 
 // Ctrl-C on the terminal interrupts a running chunk of the rootless REPL, as
