@@ -283,21 +283,7 @@ func (b binding) list(L *lua.LState) int {
 	if err != nil {
 		return engine.Fail(L, err)
 	}
-	out := L.CreateTable(len(entries), 0)
-	for _, e := range entries {
-		t := L.CreateTable(0, 9)
-		t.RawSetString("id", lua.LNumber(e.ID))
-		t.RawSetString("parent", lua.LNumber(e.Parent))
-		t.RawSetString("source", lua.LString(e.Source))
-		t.RawSetString("target", lua.LString(e.Target))
-		t.RawSetString("fstype", lua.LString(e.FSType))
-		t.RawSetString("options", lua.LString(e.Options))
-		t.RawSetString("super_options", lua.LString(e.SuperOptions))
-		t.RawSetString("root", lua.LString(e.Root))
-		t.RawSetString("propagation", lua.LString(e.Propagation))
-		out.Append(t)
-	}
-	L.Push(out)
+	L.Push(engine.MountTable(L, entries))
 	return 1
 }
 

@@ -213,22 +213,7 @@ func (b *binding) mounts(L *lua.LState) int {
 		}
 		return engine.Fail(L, &engine.OpError{Op: "read", Arg: "/proc/" + strconv.Itoa(pid) + "/mountinfo", Err: err})
 	}
-	out := L.CreateTable(len(ms), 0)
-	for i := range ms {
-		m := &ms[i]
-		t := L.CreateTable(0, 9)
-		t.RawSetString("id", lua.LNumber(m.ID))
-		t.RawSetString("parent", lua.LNumber(m.Parent))
-		t.RawSetString("source", lua.LString(m.Source))
-		t.RawSetString("target", lua.LString(m.Target))
-		t.RawSetString("fstype", lua.LString(m.FSType))
-		t.RawSetString("options", lua.LString(m.Options))
-		t.RawSetString("super_options", lua.LString(m.SuperOptions))
-		t.RawSetString("root", lua.LString(m.Root))
-		t.RawSetString("propagation", lua.LString(m.Propagation()))
-		out.Append(t)
-	}
-	L.Push(out)
+	L.Push(engine.MountTable(L, ms))
 	return 1
 }
 
