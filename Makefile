@@ -8,10 +8,11 @@ BIN     := $(CURDIR)/nslua
 # drop the symbol table and DWARF (Go stack traces still work): 2.4 MB
 # fewer to page in, about 1 ms off every start.
 
-# Debian packages the tests and recipes use (tools that check nslua, and the
-# busybox that container recipes put in a root filesystem).
-APT_TEST  := iproute2 iputils-ping util-linux procps busybox-static mount uidmap passwd
-APT_BENCH := lua5.4 hyperfine bubblewrap crun
+# Debian packages: the tests and recipes use iproute2, iputils-ping,
+# util-linux, procps and mount (tools that check nslua), busybox-static (the
+# busybox container recipes put in a root filesystem), uidmap and passwd
+# (newuidmap and useradd for the rootless tests); the benchmarks compare with
+# lua5.4, bubblewrap and crun and time with hyperfine.
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,7 +27,7 @@ endef
 all: build
 
 deps:
-	$(call apt_install,$(APT_TEST))
+	$(call apt_install,iproute2 iputils-ping util-linux procps mount busybox-static uidmap passwd)
 	$(GO) mod download
 
 # go generate stores the stdlib modules compiled (stdlib/*.luac): require
@@ -46,7 +47,7 @@ demo: deps build
 	$(BIN) -r demo
 
 bench: deps build
-	$(call apt_install,$(APT_TEST) $(APT_BENCH))
+	$(call apt_install,lua5.4 hyperfine bubblewrap crun)
 	NSLUA_BIN=$(BIN) $(GO) run ./bench -o docs/BENCHMARKS.md
 
 install: build

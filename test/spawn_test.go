@@ -288,23 +288,8 @@ func TestSpawnTTYOnTerminal(t *testing.T) {
 		"stty size; while read x; do stty size; done", tty = true}
 		print("child ended", r.code)`)
 	cmd.Dir = harness.Root()
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rt := &replTerm{t: t, pty: f, cmd: cmd, done: make(chan struct{}), notify: make(chan struct{}, 1)}
-	go rt.readLoop()
-	go func() { cmd.Wait(); close(rt.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-rt.done:
-		default:
-			cmd.Process.Kill()
-			<-rt.done
-		}
-		f.Close()
-	})
-	rt.expect("40 100")
+	rt := startOnPTY(t, cmd, 100, "40 100")
+	f := rt.pty
 	if err := pty.Setsize(f, &pty.Winsize{Rows: 50, Cols: 120}); err != nil {
 		t.Fatal(err)
 	}
