@@ -247,13 +247,21 @@ func TestREPLCtrlCInterruptsLoop(t *testing.T) {
 func TestREPLSIGTERMAtPromptExits(t *testing.T) {
 	harness.NoLeaks(t)
 	rt := startREPL(t, t.TempDir())
-	rt.send("x = 1") // half a line: the terminal is raw while readline edits
+	sigtermAtPrompt(t, rt)
+}
+
+// sigtermAtPrompt sends SIGTERM while half a line is typed (the terminal is
+// raw while readline edits) and checks that nslua exits 143 and leaves the
+// terminal cooked again.
+func sigtermAtPrompt(t *testing.T, rt *replTerm) {
+	t.Helper()
+	rt.send("x = 1")
 	rt.expect("x = 1")
 	if err := rt.cmd.Process.Signal(unix.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	if code := rt.exitCode(); code != 143 {
-		t.Errorf("exit %d, want 143", code)
+		t.Errorf("exit %d after SIGTERM, want 143", code)
 	}
 	tio, err := unix.IoctlGetTermios(int(rt.pty.Fd()), unix.TCGETS)
 	if err != nil {

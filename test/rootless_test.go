@@ -613,21 +613,7 @@ func TestRootlessTerminal(t *testing.T) {
 	if pgrp != child || tpgid != child || ppgrp == tpgid {
 		t.Errorf("script pgrp %d, terminal foreground %d, parent pgrp %d: want the script's own group in the foreground", pgrp, tpgid, ppgrp)
 	}
-	rt.send("x = 1") // half a line: raw mode
-	rt.expect("x = 1")
-	if err := rt.cmd.Process.Signal(unix.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	if code := rt.exitCode(); code != 143 {
-		t.Errorf("exit %d after SIGTERM, want 143", code)
-	}
-	tio, err := unix.IoctlGetTermios(int(rt.pty.Fd()), unix.TCGETS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tio.Lflag&(unix.ICANON|unix.ECHO|unix.ISIG) != unix.ICANON|unix.ECHO|unix.ISIG {
-		t.Errorf("terminal left in raw mode: lflag %#x", tio.Lflag)
-	}
+	sigtermAtPrompt(t, rt)
 }
 
 // childOf returns the only child of pid (the re-executed nslua).

@@ -293,24 +293,7 @@ end
 
 -- a seeded random connected graph of k routers, one host behind each
 local function random_graph(seed, k)
-  math.randomseed(seed)
-  local tp = topo.new { name = "rnd" }
-  local rs = {}
-  for i = 1, k do
-    rs[i] = tp:router("r" .. i)
-    if i > 1 then tp:link(rs[i], rs[math.random(1, i - 1)]) end -- spanning tree
-    tp:link(tp:host("h" .. i), rs[i])
-  end
-  local linked = {}
-  for _ = 1, k do
-    local a, b = math.random(1, k), math.random(1, k)
-    local key = math.min(a, b) .. "-" .. math.max(a, b)
-    if a ~= b and not linked[key] then
-      linked[key] = true
-      tp:link(rs[a], rs[b])
-    end
-  end
-  return tp
+  return dofile("test/lua/topo_graphs.lua").random_graph(topo, "rnd", seed, k)
 end
 
 function test_random_router_graphs_are_fully_reachable(t)
