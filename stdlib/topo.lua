@@ -497,12 +497,22 @@ end
 -- is reported and left alone. Returns a problem to report, or nil.
 local function remove_netns(e, trust_pending)
   local ns = need("ns")
+  local h = ns.open(e.path)
+  if not h then
+    -- already gone, never pinned, or pinned half way: a kill between the
+    -- pin's two steps (touch, then bind) leaves an empty file that `ip netns
+    -- list` shows; ns.delete removes such a file and nothing else
+    local f = io.open(e.path, "r")
+    if not f then return nil end
+    f:close()
+    local ok, err = ns.delete(e.path)
+    if not ok then return string.format("%s: left alone (%s)", e.path, err) end
+    return nil
+  end
   if e.pending and not trust_pending then
-    if not io.open(e.path, "r") then return nil end
+    h:close()
     return string.format("%s: left alone (nslua was killed while creating it, before its identity was recorded)", e.path)
   end
-  local h = ns.open(e.path)
-  if not h then return nil end -- already gone, or never pinned
   local same = e.pending or (h.dev == e.dev and h.id == e.ino)
   h:close()
   if not same then

@@ -504,6 +504,11 @@ func (b *binding) delete(L *lua.LState) int {
 	}
 	dev, ino, err := PinID(path)
 	if err != nil {
+		// `ip netns del` removes a pin file whose bind never happened (its
+		// maker died in between) and `ip netns list` shows it: so do we
+		if RemoveHalfMadePin(path) {
+			return engine.OK(L)
+		}
 		return engine.Fail(L, err)
 	}
 	vm.ReleaseNamespace(dev, ino)

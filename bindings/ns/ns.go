@@ -294,6 +294,22 @@ func PinID(path string) (dev, ino uint64, err error) {
 	return st.Dev, st.Ino, nil
 }
 
+// RemoveHalfMadePin unlinks path when it is what a pin looks like between
+// its two steps — an empty regular file that holds no namespace (`ip netns
+// add` or Pin killed after the touch, before the bind) — and reports whether
+// it did. Anything else is left alone.
+func RemoveHalfMadePin(path string) bool {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size != 0 {
+		return false
+	}
+	if fd, _, err := engine.OpenNS(path, -1); err == nil {
+		unix.Close(fd)
+		return false
+	}
+	return unix.Unlink(path) == nil
+}
+
 // Unpin removes a pin: umount2(MNT_DETACH) then unlink, as `ip netns del`.
 // The namespace lives on while a process or an fd holds it.
 func Unpin(path string) error {

@@ -47,17 +47,25 @@ func OpenPty() (*Pty, error) {
 		unix.Close(m)
 		return nil, &engine.OpError{Op: "ioctl", Arg: "TIOCGPTPEER", Err: e}
 	}
-	return &Pty{Master: os.NewFile(uintptr(m), "ptmx"), Slave: os.NewFile(s, "pts"), masterFd: m, in: 0,
-		stopIn: [2]int{-1, -1}}, nil
+	p := &Pty{Master: os.NewFile(uintptr(m), "ptmx"), Slave: os.NewFile(s, "pts"), masterFd: m, in: 0,
+		stopIn: [2]int{-1, -1}}
+	// the size is set before the child starts: a child that asks at once
+	// (stty size, a full-screen program) must never see 0x0
+	p.copySize()
+	return p, nil
+}
+
+// copySize gives the pty the window size of nslua's terminal, when it has one.
+func (p *Pty) copySize() {
+	if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
+		_ = unix.IoctlSetWinsize(p.masterFd, unix.TIOCSWINSZ, ws)
+	}
 }
 
 // Relay starts copying between nslua's terminal and the pty. Call it after
 // the child started and the slave was closed in nslua.
 func (p *Pty) Relay() error {
 	if term.IsTerminal(p.in) {
-		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
-			_ = unix.IoctlSetWinsize(p.masterFd, unix.TIOCSWINSZ, ws)
-		}
 		st, err := term.MakeRaw(p.in)
 		if err != nil {
 			return &engine.OpError{Op: "tcsetattr", Arg: "stdin raw", Err: err}
@@ -66,6 +74,7 @@ func (p *Pty) Relay() error {
 		p.winch = make(chan os.Signal, 1)
 		p.winchDone = make(chan struct{})
 		signal.Notify(p.winch, unix.SIGWINCH)
+		p.copySize() // a resize since OpenPty came before Notify
 		go p.forwardWinch()
 	}
 	if err := unix.Pipe2(p.stopIn[:], unix.O_CLOEXEC); err != nil {
@@ -84,9 +93,7 @@ func (p *Pty) Relay() error {
 func (p *Pty) forwardWinch() {
 	defer close(p.winchDone)
 	for range p.winch {
-		if ws, err := unix.IoctlGetWinsize(p.in, unix.TIOCGWINSZ); err == nil {
-			_ = unix.IoctlSetWinsize(p.masterFd, unix.TIOCSWINSZ, ws)
-		}
+		p.copySize()
 	}
 }
 

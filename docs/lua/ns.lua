@@ -129,7 +129,9 @@ function ns.with(refs, fn, ...) end
 ---@return string? errno
 function ns.create(type, opts) end
 
----Unpin a namespace (umount + unlink), as `ip netns del NAME`.
+---Unpin a namespace (umount + unlink), as `ip netns del NAME`. Like it, also
+---removes a pin file whose bind never happened (an empty file left by a maker
+---killed half way); any other file that holds no namespace fails with EINVAL.
 ---@param name_or_path string
 ---@return true|nil ok
 ---@return string? errmsg

@@ -98,6 +98,28 @@ function test_ip_netns_del_removes_ours_and_ns_delete_removes_theirs(t)
   ns.delete(a)
 end
 
+-- A name whose pin was never bound (its maker was killed between the touch
+-- and the bind) shows in `ip netns list`; ns.delete removes it, as `ip netns
+-- del` does, but leaves a file with content alone.
+function test_delete_removes_a_half_made_pin_only(t)
+  local half, full = uniq("nsl-h"), uniq("nsl-i")
+  local hp, fp = "/run/netns/" .. half, "/run/netns/" .. full
+  t:ok(ns.create("net", { name = half })) -- prepares /run/netns as iproute2
+  t:ok(ns.delete(half))
+  t:cleanup(function() os.remove(hp); os.remove(fp) end)
+  assert(io.open(hp, "w")):close()
+  local f = assert(io.open(fp, "w")); f:write("data"); f:close()
+  t:ok(sh("ip netns list"):find(half, 1, true), "ip netns list shows the empty pin file")
+  t:ok(ns.delete(half))
+  t:ok(not sh("ip netns list"):find(half, 1, true), "gone from ip netns list")
+  local ok, msg, code = ns.delete(full)
+  t:eq(ok, nil)
+  t:eq(code, "EINVAL", msg)
+  local kept = assert(io.open(fp, "r"))
+  t:eq(kept:read("*a"), "data")
+  kept:close()
+end
+
 function test_create_existing_name_fails(t)
   local name = uniq("nsl-d")
   t:ok(ns.create("net", { name = name }))
