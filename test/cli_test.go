@@ -447,3 +447,31 @@ func TestCLIInteractiveAfterScript(t *testing.T) {
 		t.Errorf("stdout %q stderr %q", r.Stdout, r.Stderr)
 	}
 }
+
+// TestCLIFdTableGrownBeforeThreads: nslua starts with room for a thousand
+// descriptors (or as many as the soft limit allows), grown before the Go
+// runtime starts its threads; the kernel makes a multi-threaded process wait
+// for an RCU grace period each time it doubles a full table. The soft limit
+// itself is left alone, and the descriptor used to grow it is closed.
+func TestCLIFdTableGrownBeforeThreads(t *testing.T) {
+	harness.NoLeaks(t)
+	script := `local f = io.open("/proc/self/status")
+		local s = f:read("*a"); f:close()
+		local top = SIZE - 1 -- the descriptor used to grow the table
+		local p = io.popen("ls /proc/" .. require("proc").self() .. "/fd")
+		local open = false
+		for fd in p:lines() do open = open or tonumber(fd) == top end
+		p:close()
+		print(s:match("FDSize:%s*(%d+)"), open)`
+	for _, c := range []struct{ limit, want string }{{"", "1024\tfalse\n"}, {"256", "256\tfalse\n"}} {
+		size := strings.TrimSuffix(strings.Split(c.want, "\t")[0], "\n")
+		argv := []string{harness.Bin(), "-e", strings.Replace(script, "SIZE", size, 1)}
+		if c.limit != "" {
+			argv = append([]string{"prlimit", "--nofile=" + c.limit + ":" + c.limit, "--"}, argv...)
+		}
+		out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+		if err != nil || string(out) != c.want {
+			t.Errorf("%v: %q (%v), want %q", argv, out, err, c.want)
+		}
+	}
+}

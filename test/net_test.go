@@ -188,6 +188,28 @@ func compareSets(t *testing.T, what string, got, want []string) {
 	}
 }
 
+// TestNetVethQueues: a veth end gets one tx and one rx queue unless
+// queues= asks for more (ip -d link shows numtxqueues / numrxqueues), and
+// both ends agree; a count out of range is an argument error naming queues.
+func TestNetVethQueues(t *testing.T) {
+	harness.NoLeaks(t)
+	A, B := testNetns(t), testNetns(t)
+	runLua(t, `
+local A, B = arg[1], arg[2]
+assert(net.veth("q1", "q1p", {ns = A, peer_ns = B}))
+assert(net.veth("q4", "q4p", {ns = A, peer_ns = B, queues = 4}))`, A, B)
+	for _, c := range []struct{ ns, name, want string }{{A, "q1", "1"}, {B, "q1p", "1"}, {A, "q4", "4"}, {B, "q4p", "4"}} {
+		l := ipJSON(t, "-n", c.ns, "-d", "link", "show", c.name)
+		if tx, rx := str(l[0]["num_tx_queues"]), str(l[0]["num_rx_queues"]); tx != c.want || rx != c.want {
+			t.Errorf("%s: ip -d link says %s tx / %s rx queues, want %s", c.name, tx, rx, c.want)
+		}
+	}
+	lines := runLua(t, `print(pcall(net.veth, "q0", "q0p", {queues = 0}))`)
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "false\t") || !strings.Contains(lines[0], "queues") {
+		t.Errorf("queues = 0: %q", lines)
+	}
+}
+
 // TestNetReachabilityAgreesWithPing: a veth pair built with net carries
 // iputils ping both ways, v4 and v6, and net.ping says the same; an address
 // nobody holds fails both.

@@ -622,14 +622,19 @@ func (m *mod) link(L *lua.LState) int {
 	return 1
 }
 
-// net.veth(name, peer [, {ns=, peer_ns=, mtu=, mac=, peer_mac=}]) — ip link
-// add NAME [netns NS] type veth peer name PEER [netns PEER_NS]
+// net.veth(name, peer [, {ns=, peer_ns=, mtu=, mac=, peer_mac=, queues=}]) —
+// ip link add NAME [netns NS] numtxqueues Q numrxqueues Q type veth peer name
+// PEER [netns PEER_NS] (Q: DefaultVethQueues unless queues=)
 func (m *mod) veth(L *lua.LState) int {
 	name := m.checkName(L, 1)
 	peer := m.checkName(L, 2)
-	o := m.vm.CheckOpts(L, 3, "ns", "peer_ns", "mtu", "mac", "peer_mac")
+	o := m.vm.CheckOpts(L, 3, "ns", "peer_ns", "mtu", "mac", "peer_mac", "queues")
 	m.vm.NoMoreArgs(L, 3)
-	vo := VethOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac"), PeerMAC: m.optMAC(o, "peer_mac")}
+	vo := VethOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac"), PeerMAC: m.optMAC(o, "peer_mac"),
+		Queues: o.Int("queues", DefaultVethQueues)}
+	if vo.Queues < 1 || vo.Queues > 4096 {
+		o.Fail("queues", "%d queues out of range 1..4096", vo.Queues)
+	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
 		return engine.Fail(L, err)

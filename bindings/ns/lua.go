@@ -28,7 +28,8 @@ func init() {
 // state is what one VM's ns module remembers: the pins it made that are
 // undone at exit, so that ns.delete of one also forgets its closer.
 type state struct {
-	pins map[string]*engine.Closer
+	pins     map[string]*engine.Closer
+	prefetch netPrefetch
 }
 
 var (
@@ -327,14 +328,14 @@ func (b *binding) create(L *lua.LState) int {
 		fd, err = Create(vm.Current(), k, prop, -1)
 	case engine.KindNet:
 		if name != "" {
-			fd, err = createNamed(vm.Current(), name)
+			fd, err = b.createNamed(vm.Current(), name)
 			if err != nil {
 				return engine.Fail(L, err)
 			}
 			_, n := b.pushNew(L, fd, k, engine.NetnsPath(name))
 			return n
 		}
-		fd, err = Create(vm.Current(), k, "", -1)
+		fd, err = b.createNet(vm.Current())
 	default:
 		fd, err = Create(vm.Current(), k, "", -1)
 	}
@@ -375,12 +376,12 @@ func (b *binding) checkPlace(L *lua.LState, o *engine.Opts, k engine.Kind) (name
 
 // createNamed is `ip netns add NAME`: the pin file first (so that a taken
 // name fails before anything is made), then the namespace bound onto it.
-func createNamed(cur *engine.ThreadNS, name string) (int, error) {
+func (b *binding) createNamed(cur *engine.ThreadNS, name string) (int, error) {
 	path, err := PrepareNetnsName(name)
 	if err != nil {
 		return -1, err
 	}
-	fd, err := Create(cur, engine.KindNet, "", -1)
+	fd, err := b.createNet(cur)
 	if err != nil {
 		unix.Unlink(path)
 		return -1, err

@@ -89,17 +89,45 @@ func setPropagation(propagation string) error {
 }
 
 // Create makes a new namespace of kind k (net, uts, ipc, mnt, cgroup; user
-// and time come from CreateChild) that the script is not in and
-// returns an O_CLOEXEC fd for it: a worker thread that joined the script's
-// namespaces unshares k, opens its own /proc/thread-self/ns entry and dies,
-// so only the fd keeps the namespace alive. A mount namespace gets the given
-// propagation (as Unshare). Equivalent to the first half of `ip netns add`.
+// and time come from CreateChild) that the script is not in and returns an
+// O_CLOEXEC fd for it: a worker thread that joined the script's namespaces
+// unshares k and opens its own /proc/thread-self/ns entry, so only the fd
+// keeps the namespace alive. A mount namespace gets the given propagation (as
+// Unshare). Equivalent to the first half of `ip netns add`.
+//
+// net, uts, ipc and cgroup are made on a pooled thread, which records the
+// change and goes back to the original namespace before it parks: that saves
+// a thread's creation and exit (about half the cost of an ns.create("net")
+// beside the kernel's own 0.6 ms). A mount namespace changes the thread's
+// root and cwd view, so its thread dies afterwards.
 //
 // cpu >= 0 runs the worker on that CPU: namespace ids come from per-CPU
 // batches, which matters when a mount namespace must be newer than the
 // script's to be pinned from it (CreatePinnedMnt).
 func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (int, error) {
 	fd := -1
+	open := func() error {
+		var err error
+		fd, err = unix.Open("/proc/thread-self/ns/"+k.String(), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
+		}
+		return nil
+	}
+	if k != engine.KindMnt && cpu < 0 {
+		err := engine.OnPooledWorker(cur, nil, func(st *engine.ThreadNS) error {
+			if err := unix.Unshare(k.Flag()); err != nil {
+				return &engine.OpError{Op: "unshare", Arg: k.String(), Err: err}
+			}
+			// tell the pool where the thread is, so it goes back before parking
+			if err := st.Refresh(k); err != nil {
+				st.Taint()
+				return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
+			}
+			return open()
+		})
+		return fd, err
+	}
 	err := engine.OnWorker(cur, nil, func(*engine.ThreadNS) error {
 		if cpu >= 0 {
 			var set unix.CPUSet
@@ -114,12 +142,7 @@ func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (i
 				return err
 			}
 		}
-		var err error
-		fd, err = unix.Open("/proc/thread-self/ns/"+k.String(), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
-		}
-		return nil
+		return open()
 	})
 	return fd, err
 }

@@ -155,11 +155,12 @@ function net.links(opts) end
 ---@return string? errno
 function net.link(name, opts) end
 
----ip link add NAME [netns NS] type veth peer name PEER [netns PEER_NS]:
----returns both ends.
+---ip link add NAME [netns NS] numtxqueues Q numrxqueues Q type veth peer name
+---PEER [netns PEER_NS]: returns both ends. Q = opts.queues, 1 by default
+---(iproute2 leaves it to the kernel: one per CPU, of which one is used).
 ---@param name string
 ---@param peer string
----@param opts? {ns: nslua.nsref?, peer_ns: nslua.nsref?, mtu: integer?, mac: string?, peer_mac: string?}
+---@param opts? {ns: nslua.nsref?, peer_ns: nslua.nsref?, mtu: integer?, mac: string?, peer_mac: string?, queues: integer?}
 ---@return nslua.link|nil link
 ---@return nslua.link|string|nil peer_or_errmsg
 ---@return string? errno

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -345,14 +346,41 @@ static void join(char **argv)
 	fail("execve", path, errno);
 }
 
+// grow_fd_table makes the fd table big enough for a thousand descriptors
+// while the process still has one thread. The kernel grows the table by
+// doubling it, and when the table is shared — by the threads of a Go
+// process, always — each growth waits for a full RCU grace period
+// (expand_fdtable: synchronize_rcu), measured at 10 ms and more on this
+// kind of machine: a script holding a few hundred namespace fds and netlink
+// sockets would otherwise pay that three or four times. Here, single
+// threaded, the growth costs no wait. The limit is left as it is.
+static void grow_fd_table(void)
+{
+	struct rlimit rl;
+	int want = 1023;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 1024)
+		want = (int)rl.rlim_cur - 1;
+	if (want < 64)
+		return;
+	for (int fd = 0; fd <= 2; fd++) {
+		int high = fcntl(fd, F_DUPFD_CLOEXEC, want);
+		if (high >= 0) {
+			close(high);
+			return;
+		}
+	}
+}
+
 // glibc passes argc, argv and envp to ELF constructors.
 __attribute__((constructor)) static void nslua_nsexec(int argc, char **argv, char **envp)
 {
 	(void)argc;
 	(void)envp;
 	const char *mode = getenv("_NSLUA_NSEXEC");
-	if (!mode)
+	if (!mode) {
+		grow_fd_table();
 		return;
+	}
 	if (strcmp(mode, "rootless") == 0) {
 		rootless();
 		unsetenv("_NSLUA_NSEXEC");

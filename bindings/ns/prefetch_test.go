@@ -1,0 +1,99 @@
+package ns
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"github.com/nslua/nslua/engine"
+)
+
+// netFds lists the network namespaces this process holds open by fd, as
+// /proc/self/fd shows them ("net:[4026532000]"), but its own (the engine
+// keeps an fd of the original namespaces to bring pooled threads back).
+func netFds(t *testing.T, own string) map[string]bool {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && strings.HasPrefix(l, "net:[") && l != own {
+			out[l] = true
+		}
+	}
+	return out
+}
+
+// TestCreateNetMadeAhead: a run of ns.create("net") gets distinct new
+// namespaces, none the script's own, although from the second call on each
+// was made in the background before it was asked for; the one made ahead
+// and never asked for is released when the VM closes.
+func TestCreateNetMadeAhead(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("creating network namespaces needs root (make test runs as root)")
+	}
+	own, err := os.Readlink("/proc/thread-self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := netFds(t, own)
+	vm := engine.New([]engine.Module{Module}, nil)
+	closed := false
+	defer func() {
+		if !closed {
+			vm.Close()
+		}
+	}()
+	if err := vm.DoString(`
+		local ns = require "ns"
+		made = {}
+		for i = 1, 5 do
+			local h = assert(ns.create("net"))
+			made[i] = tostring(h)
+			h:close()
+		end`, "made-ahead"); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	vm.L.GetGlobal("made").(*lua.LTable).ForEach(func(_, v lua.LValue) {
+		s := v.String()
+		if seen[s] || s == own {
+			t.Errorf("ns.create gave %s twice or the process's own namespace (%s)", s, own)
+		}
+		seen[s] = true
+	})
+	if len(seen) != 5 {
+		t.Fatalf("want 5 namespaces, got %v", seen)
+	}
+	// let the background creation finish (it may still run) before counting
+	p := &stateOf(vm).prefetch
+	if p.next == nil {
+		t.Fatal("nothing is being made ahead after five creations")
+	}
+	r := <-p.next
+	p.next <- r
+	held := 0
+	for l := range netFds(t, own) {
+		if !before[l] {
+			if seen[l] {
+				t.Errorf("%s was closed by the script but is still open", l)
+			}
+			held++
+		}
+	}
+	if held != 1 {
+		t.Errorf("want exactly one namespace made ahead while the VM runs, found %d", held)
+	}
+	vm.Close()
+	closed = true
+	for l := range netFds(t, own) {
+		if !before[l] {
+			t.Errorf("%s still open after the VM closed", l)
+		}
+	}
+}
