@@ -151,17 +151,20 @@ local function environment(c, extra, tty)
   return env
 end
 
--- the mounts made before the payload exists, with targets in the root
+-- the mounts made before the payload exists, with targets in the root: the
+-- root itself, then (second list) those that must see the container's
+-- network namespace — sysfs shows the devices of the namespace that mounts
+-- it — and the user's, which may cover anything
 local function root_specs(c)
-  local specs = {}
-  local function add(s) table.insert(specs, s) end
+  local root, specs = {}, {}
   if c._overlay then
-    add { type = "overlay", lower = c._rootfs, tmpfs = true, target = "/" }
+    table.insert(root, { type = "overlay", lower = c._rootfs, tmpfs = true, target = "/" })
   else
-    add { type = "bind", source = c._rootfs, target = "/", rec = true }
+    table.insert(root, { type = "bind", source = c._rootfs, target = "/", rec = true })
   end
-  add { type = "dir", target = "/proc", mode = "555" }
-  add { type = "dev", target = "/dev" }
+  table.insert(root, { type = "dir", target = "/proc", mode = "555" })
+  table.insert(root, { type = "dev", target = "/dev" })
+  local function add(s) table.insert(specs, s) end
   if c._net ~= "host" or c._user == "host" then
     add { type = "sysfs", target = "/sys", ro = true }
   else
@@ -171,7 +174,7 @@ local function root_specs(c)
   add { type = "mask", target = "/sys/firmware" }
   for _, m in ipairs(c._mounts or {}) do add(m) end
   if c._readonly then add { type = "readonly", target = "/", rec = false } end
-  return specs
+  return root, specs
 end
 
 -- the mounts proc.spawn makes once the payload's pid namespace exists: its
@@ -259,16 +262,22 @@ local function build(c, spec, fn)
   local ok, netns, own = pcall(network, c)
   if not ok then error(netns, 0) end
   self_mnt = self_mnt or assert(ns.current("mnt"))
+  -- a new netns with lo up: the kernel makes it on the other core while
+  -- the root is built here
+  if c._net == "none" then ns.prepare("net", { lo = true }) end
   local fresh -- a handle on the new netns: closing it lets the net module drop its socket there
   local ok2, res = pcall(ns.with, netns or self_mnt, function()
-    -- a worker thread: the namespaces it unshares are its own and end with
-    -- it, so the root built here is never seen by the script or the host
-    assert(ns.unshare(c._net == "none" and "mnt,net" or "mnt"))
-    if c._net == "none" then
-      fresh = assert(ns.current("net"))
-      assert(require("net").link("lo"):up())
+    -- a worker thread: the namespaces it unshares and enters are its own and
+    -- end with it, so the root built here is never seen by the script or the
+    -- host
+    assert(ns.unshare("mnt"))
+    local root, rest = root_specs(c)
+    local made, msg = mount.apply(root, { root = c._rootfs })
+    if made and c._net == "none" then
+      fresh = assert(ns.create("net", { lo = true }))
+      assert(ns.enter(fresh))
     end
-    local made, msg = mount.apply(root_specs(c), { root = c._rootfs })
+    if made then made, msg = mount.apply(rest, { root = c._rootfs }) end
     if not made then fail(5, "building the root file system: %s", msg) end
     return call_spawn(fn, opts)
   end)

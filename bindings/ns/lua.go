@@ -63,6 +63,7 @@ func open(vm *engine.VM, L *lua.LState) lua.LValue {
 		"enter":      b.enter,
 		"with":       b.with,
 		"create":     b.create,
+		"prepare":    b.prepare,
 		"delete":     b.delete,
 		"names":      b.names,
 		"list":       b.list,
@@ -282,11 +283,13 @@ func (b *binding) with(L *lua.LState) int {
 }
 
 // ns.create(type [, opts]): a namespace the script is not in, held by the
-// returned handle, pinned at opts.pin, or named opts.name (ip netns add).
+// returned handle, pinned at opts.pin, or named opts.name (ip netns add);
+// a network namespace with opts.lo has its loopback up (ip -n X link set lo
+// up).
 func (b *binding) create(L *lua.LState) int {
 	vm := b.vm
 	k := b.checkKind(L, 1)
-	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation")
+	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation", "lo")
 	vm.NoMoreArgs(L, 2)
 	name, pin, keep := b.checkPlace(L, o, k)
 	if err := refuseKeep(pin, keep); err != nil {
@@ -295,7 +298,8 @@ func (b *binding) create(L *lua.LState) int {
 	for _, c := range []struct {
 		key  string
 		want engine.Kind
-	}{{"uid_map", engine.KindUser}, {"gid_map", engine.KindUser}, {"offsets", engine.KindTime}, {"propagation", engine.KindMnt}} {
+	}{{"uid_map", engine.KindUser}, {"gid_map", engine.KindUser}, {"offsets", engine.KindTime}, {"propagation", engine.KindMnt},
+		{"lo", engine.KindNet}} {
 		if o.Has(c.key) && k != c.want {
 			o.Fail(c.key, "applies to a %s namespace, not %s", c.want, k)
 		}
@@ -327,15 +331,16 @@ func (b *binding) create(L *lua.LState) int {
 		}
 		fd, err = Create(vm.Current(), k, prop, -1)
 	case engine.KindNet:
+		lo := o.Bool("lo", false)
 		if name != "" {
-			fd, err = b.createNamed(vm.Current(), name)
+			fd, err = b.createNamed(vm.Current(), name, lo)
 			if err != nil {
 				return engine.Fail(L, err)
 			}
 			_, n := b.pushNew(L, fd, k, engine.NetnsPath(name))
 			return n
 		}
-		fd, err = b.createNet(vm.Current())
+		fd, err = b.createNet(vm.Current(), lo)
 	default:
 		fd, err = Create(vm.Current(), k, "", -1)
 	}
@@ -376,12 +381,12 @@ func (b *binding) checkPlace(L *lua.LState, o *engine.Opts, k engine.Kind) (name
 
 // createNamed is `ip netns add NAME`: the pin file first (so that a taken
 // name fails before anything is made), then the namespace bound onto it.
-func (b *binding) createNamed(cur *engine.ThreadNS, name string) (int, error) {
+func (b *binding) createNamed(cur *engine.ThreadNS, name string, lo bool) (int, error) {
 	path, err := PrepareNetnsName(name)
 	if err != nil {
 		return -1, err
 	}
-	fd, err := b.createNet(cur)
+	fd, err := b.createNet(cur, lo)
 	if err != nil {
 		unix.Unlink(path)
 		return -1, err

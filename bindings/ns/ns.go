@@ -105,29 +105,10 @@ func setPropagation(propagation string) error {
 // batches, which matters when a mount namespace must be newer than the
 // script's to be pinned from it (CreatePinnedMnt).
 func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (int, error) {
-	fd := -1
-	open := func() error {
-		var err error
-		fd, err = unix.Open("/proc/thread-self/ns/"+k.String(), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
-		}
-		return nil
-	}
 	if k != engine.KindMnt && cpu < 0 {
-		err := engine.OnPooledWorker(cur, nil, func(st *engine.ThreadNS) error {
-			if err := unix.Unshare(k.Flag()); err != nil {
-				return &engine.OpError{Op: "unshare", Arg: k.String(), Err: err}
-			}
-			// tell the pool where the thread is, so it goes back before parking
-			if err := st.Refresh(k); err != nil {
-				st.Taint()
-				return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
-			}
-			return open()
-		})
-		return fd, err
+		return createPooled(cur, k, nil)
 	}
+	fd := -1
 	err := engine.OnWorker(cur, nil, func(*engine.ThreadNS) error {
 		if cpu >= 0 {
 			var set unix.CPUSet
@@ -142,9 +123,80 @@ func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (i
 				return err
 			}
 		}
-		return open()
+		var err error
+		fd, err = openOwn(k)
+		return err
 	})
 	return fd, err
+}
+
+// openOwn opens the calling thread's namespace of kind k, O_CLOEXEC.
+func openOwn(k engine.Kind) (int, error) {
+	fd, err := unix.Open("/proc/thread-self/ns/"+k.String(), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
+	}
+	return fd, nil
+}
+
+// CreateNet makes a new network namespace as Create does. With lo, its
+// loopback is brought up on the same thread before anyone else can see the
+// namespace: `ip netns add X; ip -n X link set lo up`, what a container or
+// a lab node needs first.
+func CreateNet(cur *engine.ThreadNS, lo bool) (int, error) {
+	if !lo {
+		return createPooled(cur, engine.KindNet, nil)
+	}
+	return createPooled(cur, engine.KindNet, LoopbackUp)
+}
+
+// createPooled unshares k on a pooled thread, runs then (if any) there,
+// inside the new namespace, and returns an fd of it. The pool records the
+// change and moves the thread back before it parks.
+func createPooled(cur *engine.ThreadNS, k engine.Kind, then func() error) (int, error) {
+	fd := -1
+	err := engine.OnPooledWorker(cur, nil, func(st *engine.ThreadNS) error {
+		if err := unix.Unshare(k.Flag()); err != nil {
+			return &engine.OpError{Op: "unshare", Arg: k.String(), Err: err}
+		}
+		// tell the pool where the thread is, so it goes back before parking
+		if err := st.Refresh(k); err != nil {
+			st.Taint()
+			return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
+		}
+		if then != nil {
+			if err := then(); err != nil {
+				return err
+			}
+		}
+		var err error
+		fd, err = openOwn(k)
+		return err
+	})
+	return fd, err
+}
+
+// LoopbackUp sets the calling thread's loopback interface up, as `ip link
+// set lo up`, with the SIOCSIFFLAGS ioctl (two system calls; no netlink
+// socket to open for a namespace that may never be configured further).
+func LoopbackUp() error {
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return &engine.OpError{Op: "socket", Arg: "lo", Err: err}
+	}
+	defer unix.Close(s)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return &engine.OpError{Op: "ioctl", Arg: "lo", Err: err}
+	}
+	if err := unix.IoctlIfreq(s, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return &engine.OpError{Op: "ioctl", Arg: "SIOCGIFFLAGS lo", Err: err}
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	if err := unix.IoctlIfreq(s, unix.SIOCSIFFLAGS, ifr); err != nil {
+		return &engine.OpError{Op: "ioctl", Arg: "SIOCSIFFLAGS lo", Err: err}
+	}
+	return nil
 }
 
 // CreatePinnedMnt creates a mount namespace and pins it at path from the

@@ -1,29 +1,36 @@
 package ns
 
 import (
+	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
 )
 
 // A script that creates network namespaces one after another — a lab, a
-// bridge with a hundred ports — spends about 0.6 ms per namespace waiting for
-// the kernel (setup_net: loopback, the per-netns state of every protocol),
-// on one core, while the other core idles. netPrefetch overlaps that wait
-// with the script's own work: from the second ns.create("net") on, each call
-// starts making the next namespace on a pooled thread in the background and
-// the following call takes it, already made.
+// bridge with a hundred ports, a container per test case — spends about
+// 0.6 ms per namespace waiting for the kernel (setup_net: loopback, the
+// per-netns state of every protocol) on one core while the other idles.
+// netPrefetch overlaps that wait with the script's own work: from the second
+// ns.create("net") on, each call starts making the next namespace on a
+// pooled thread in the background and the following call takes it, already
+// made. ns.prepare starts one explicitly, before the first call: a container
+// starts its network namespace that way while it builds its root.
 //
 // What the script gets is the same: a new network namespace, owned by
-// nslua's user namespace (the only part of the creator's context a new
-// netns depends on, and one a Go process can never change), that nothing but
-// the returned fd holds. At most one namespace is made ahead; one the script
-// never asks for is released when the VM closes. A background creation that
-// fails is dropped and the call creates synchronously, so the error the
-// script sees is the kernel's answer to its own request.
+// nslua's user namespace (the only part of the creator's context a new netns
+// depends on, and one a Go process can never change), that nothing but the
+// returned fd holds, its loopback up when lo was asked for. At most one
+// namespace is made ahead; one made for other options (lo) than the call's,
+// or never asked for, is released (at the latest when the VM closes). A
+// background creation that fails is dropped and the call creates
+// synchronously, so the error the script sees is the kernel's answer to its
+// own request.
 type netPrefetch struct {
-	calls int
-	next  chan prefetched // nil: nothing in flight
+	calls   int
+	next    chan prefetched // nil: nothing made ahead or in the making
+	nextLo  bool            // the loopback of next is up
+	release *engine.Closer
 }
 
 type prefetched struct {
@@ -35,37 +42,47 @@ type prefetched struct {
 // made ahead: a script that makes a single namespace pays for no spare.
 const prefetchAfter = 1
 
-// take returns a namespace made ahead, or -1 when there is none, and starts
-// making the next one once the script has shown it makes several.
-func (p *netPrefetch) take(vm *engine.VM) int {
+// take returns a namespace made ahead with the loopback as lo asks, or -1
+// when there is none, and starts making the next one once the script has
+// shown it makes several.
+func (p *netPrefetch) take(vm *engine.VM, lo bool) int {
 	fd := -1
 	if p.next != nil {
-		if r := <-p.next; r.err == nil {
+		r := <-p.next
+		switch {
+		case r.err != nil:
+		case p.nextLo == lo:
 			fd = r.fd
+		default:
+			unix.Close(r.fd)
 		}
 		p.next = nil
 	}
 	p.calls++
 	if p.calls > prefetchAfter {
-		p.start(vm)
+		p.start(vm, lo)
 	}
 	return fd
 }
 
-func (p *netPrefetch) start(vm *engine.VM) {
-	if p.calls == prefetchAfter+1 {
-		vm.OnClose("network namespace made ahead", p.release)
+// start makes a namespace ahead, unless one is made or in the making.
+func (p *netPrefetch) start(vm *engine.VM, lo bool) {
+	if p.next != nil {
+		return
+	}
+	if p.release == nil {
+		p.release = vm.OnClose("network namespace made ahead", p.drop)
 	}
 	ch := make(chan prefetched, 1)
-	p.next = ch
+	p.next, p.nextLo = ch, lo
 	go func() {
-		fd, err := Create(engine.NewThreadNS(), engine.KindNet, "", -1)
+		fd, err := CreateNet(engine.NewThreadNS(), lo)
 		ch <- prefetched{fd, err}
 	}()
 }
 
-// release closes the namespace made ahead that no call took.
-func (p *netPrefetch) release() error {
+// drop closes the namespace made ahead that no call took.
+func (p *netPrefetch) drop() error {
 	if p.next != nil {
 		if r := <-p.next; r.err == nil {
 			unix.Close(r.fd)
@@ -75,10 +92,25 @@ func (p *netPrefetch) release() error {
 	return nil
 }
 
-// createNet is Create for a network namespace, through the prefetcher.
-func (b *binding) createNet(cur *engine.ThreadNS) (int, error) {
-	if fd := stateOf(b.vm).prefetch.take(b.vm); fd >= 0 {
+// createNet is CreateNet through the prefetcher.
+func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, error) {
+	if fd := stateOf(b.vm).prefetch.take(b.vm, lo); fd >= 0 {
 		return fd, nil
 	}
-	return Create(cur, engine.KindNet, "", -1)
+	return CreateNet(cur, lo)
+}
+
+// ns.prepare("net" [, {lo = true}]): start making a network namespace in
+// the background now; the next ns.create("net") with the same lo takes it.
+// A hint for a script that knows it will need one and has other work first.
+func (b *binding) prepare(L *lua.LState) int {
+	vm := b.vm
+	k := b.checkKind(L, 1)
+	o := vm.CheckOpts(L, 2, "lo")
+	vm.NoMoreArgs(L, 2)
+	if k != engine.KindNet {
+		vm.ArgError(L, 1, "only a network namespace can be prepared, not %s", k)
+	}
+	stateOf(vm).prefetch.start(vm, o.Bool("lo", false))
+	return engine.OK(L)
 }

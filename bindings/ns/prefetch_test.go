@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
@@ -77,23 +78,37 @@ func TestCreateNetMadeAhead(t *testing.T) {
 	}
 	r := <-p.next
 	p.next <- r
-	held := 0
-	for l := range netFds(t, own) {
-		if !before[l] {
-			if seen[l] {
-				t.Errorf("%s was closed by the script but is still open", l)
+	// the pool closes the fds of a worker's namespace set soon after the
+	// call, on another goroutine: wait for those of the script's namespaces
+	extra := func() (held []string, stale []string) {
+		for l := range netFds(t, own) {
+			switch {
+			case seen[l]:
+				stale = append(stale, l)
+			case !before[l]:
+				held = append(held, l)
 			}
-			held++
 		}
+		return held, stale
 	}
-	if held != 1 {
-		t.Errorf("want exactly one namespace made ahead while the VM runs, found %d", held)
+	held, stale := extra()
+	for deadline := time.Now().Add(5 * time.Second); len(stale) > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		held, stale = extra()
+	}
+	if len(stale) > 0 {
+		t.Errorf("%v were closed by the script but are still open", stale)
+	}
+	if len(held) != 1 {
+		t.Errorf("want exactly one namespace made ahead while the VM runs, found %v", held)
 	}
 	vm.Close()
 	closed = true
-	for l := range netFds(t, own) {
-		if !before[l] {
-			t.Errorf("%s still open after the VM closed", l)
-		}
+	for deadline := time.Now().Add(5 * time.Second); len(held) > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		held, _ = extra()
+	}
+	if len(held) > 0 {
+		t.Errorf("%v still open after the VM closed", held)
 	}
 }

@@ -120,6 +120,27 @@ function test_delete_removes_a_half_made_pin_only(t)
   kept:close()
 end
 
+-- ns.create("net", {lo = true}) is `ip netns add X; ip -n X link set lo up`;
+-- without lo the loopback stays down, as after `ip netns add`. A namespace
+-- ns.prepare made ahead for other options is not handed out.
+function test_create_net_with_loopback_up(t)
+  local names = { uniq("nsl-l"), uniq("nsl-m"), uniq("nsl-n"), uniq("nsl-o") }
+  t:cleanup(function() for _, n in ipairs(names) do ns.delete(n) end end)
+  local function lo_up(name)
+    return sh("ip -n " .. name .. " -o link show lo"):match("<([^>]*)>"):find("UP", 1, true) ~= nil
+  end
+  t:ok(ns.create("net", { name = names[1], lo = true }))
+  t:eq(lo_up(names[1]), true)
+  t:ok(ns.create("net", { name = names[2] }))
+  t:eq(lo_up(names[2]), false)
+  t:ok(ns.prepare("net", { lo = true }))
+  t:ok(ns.create("net", { name = names[3] }))
+  t:eq(lo_up(names[3]), false, "made ahead with lo up, asked without")
+  t:ok(ns.prepare("net"))
+  t:ok(ns.create("net", { name = names[4], lo = true }))
+  t:eq(lo_up(names[4]), true, "made ahead with lo down, asked with")
+end
+
 function test_create_existing_name_fails(t)
   local name = uniq("nsl-d")
   t:ok(ns.create("net", { name = name }))
