@@ -89,7 +89,8 @@ func benchNet(env *Env) (string, error) {
 		"faster than the script there: no program doing this work can reach a ratio the floor does not.\n", floorRatio)
 	fmt.Fprintf(&b, "\nMedians of up to 5 runs (3 at N = 500). The script spawns five `ip` processes per\n"+
 		"namespace; ip -batch one per namespace (it has no per-line `-n`); nslua none: it keeps one\n"+
-		"netlink socket per namespace, opened on a short-lived thread inside it.\n")
+		"netlink socket per namespace, opened on a pooled thread inside it, makes the next namespace\n"+
+		"on another core while it configures one, and asks for one-queue veths (see docs/net.md).\n")
 	return b.String(), nil
 }
 
