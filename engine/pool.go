@@ -147,10 +147,14 @@ func onPooledWorker(base *ThreadNS, targets []Target, fn func(cur *ThreadNS)) er
 func (s *ThreadNS) Taint() { s.tainted = true }
 
 // OnPooledWorker is OnWorker on a pooled thread, for Go work that changes
-// nothing about the thread but what it reads and opens there: a netlink
-// socket bound to the namespace, a /proc/sys file. It saves creating and
-// destroying a thread per call. Work that unshares, changes credentials,
-// affinity, root or cwd must use OnWorker, whose thread dies afterwards.
+// nothing about the thread but what it reads and opens there (a netlink
+// socket bound to the namespace, a /proc/sys file) — or that unshares a
+// net, uts, ipc or cgroup namespace and records it with cur.Refresh, so the
+// thread is moved back before it parks. It saves creating and destroying a
+// thread per call. Work that unshares anything else (mnt changes the fs view,
+// pid and time only affect children, user is impossible), or changes
+// credentials, affinity, root or cwd, must use OnWorker, whose thread dies
+// afterwards.
 func OnPooledWorker(base *ThreadNS, targets []Target, fn func(cur *ThreadNS) error) error {
 	var fnErr error
 	err := onPooledWorker(base, targets, func(cur *ThreadNS) { fnErr = fn(cur) })

@@ -265,7 +265,7 @@ local function build(c, spec, fn)
   -- a new netns with lo up: the kernel makes it on the other core while
   -- the root is built here
   if c._net == "none" then ns.prepare("net", { lo = true }) end
-  local fresh -- a handle on the new netns: closing it lets the net module drop its socket there
+  local fresh -- a handle on the new netns: the payload's process holds it once it runs
   local ok2, res = pcall(ns.with, netns or self_mnt, function()
     -- a worker thread: the namespaces it unshares and enters are its own and
     -- end with it, so the root built here is never seen by the script or the

@@ -493,8 +493,12 @@ end
 -- remove_netns unpins one recorded netns after checking it is still the one
 -- recorded (device and inode). A pending entry is a named create that did
 -- not return: in the process that asked for it (trust_pending), its name was
--- free just before, so a pin there is ours; found later in a state file, it
--- is reported and left alone. Returns a problem to report, or nil.
+-- free just before, so a pin there is ours; found later in a state file, a
+-- namespace pinned there is reported and left alone. A recorded path that
+-- holds no namespace but an empty file — any entry, pending or not — is a pin
+-- its maker was killed in the middle of; ns.delete removes that (only where
+-- /run/netns is shared, so the file is empty in every namespace that could
+-- have pinned it). Returns a problem to report, or nil.
 local function remove_netns(e, trust_pending)
   local ns = need("ns")
   local h = ns.open(e.path)

@@ -512,21 +512,32 @@ func (b *binding) delete(L *lua.LState) int {
 	if err != nil {
 		// `ip netns del` removes a pin file whose bind never happened (its
 		// maker died in between) and `ip netns list` shows it: so do we
-		if RemoveHalfMadePin(path) {
-			return engine.OK(L)
+		removed, rerr := RemoveHalfMadePin(path)
+		if rerr != nil {
+			return engine.Fail(L, rerr)
 		}
-		return engine.Fail(L, err)
+		if !removed {
+			return engine.Fail(L, err)
+		}
+		b.forgetPin(path)
+		return engine.OK(L)
 	}
 	vm.ReleaseNamespace(dev, ino)
 	if err := Unpin(path); err != nil {
 		return engine.Fail(L, err)
 	}
-	st := stateOf(vm)
+	b.forgetPin(path)
+	return engine.OK(L)
+}
+
+// forgetPin drops the removal at exit of a pin this VM made at path: it is
+// gone, and whatever is pinned there later is not the script's to remove.
+func (b *binding) forgetPin(path string) {
+	st := stateOf(b.vm)
 	if c := st.pins[path]; c != nil {
 		c.Keep()
 		delete(st.pins, path)
 	}
-	return engine.OK(L)
 }
 
 // ns.names(): the named netns, as `ip netns list`.

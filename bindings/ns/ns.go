@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/mountinfo"
 )
 
 // Propagations are the accepted values of ns.unshare's propagation option,
@@ -105,7 +106,7 @@ func setPropagation(propagation string) error {
 // batches, which matters when a mount namespace must be newer than the
 // script's to be pinned from it (CreatePinnedMnt).
 func Create(cur *engine.ThreadNS, k engine.Kind, propagation string, cpu int) (int, error) {
-	if k != engine.KindMnt && cpu < 0 {
+	if pooledKind(k) && cpu < 0 {
 		return createPooled(cur, k, nil)
 	}
 	fd := -1
@@ -150,10 +151,23 @@ func CreateNet(cur *engine.ThreadNS, lo bool) (int, error) {
 	return createPooled(cur, engine.KindNet, LoopbackUp)
 }
 
+// pooledKind reports whether unsharing k changes nothing on a thread but
+// what ThreadNS.Refresh records, so that the thread can go back to the pool.
+func pooledKind(k engine.Kind) bool {
+	switch k {
+	case engine.KindNet, engine.KindUTS, engine.KindIPC, engine.KindCgroup:
+		return true
+	}
+	return false
+}
+
 // createPooled unshares k on a pooled thread, runs then (if any) there,
 // inside the new namespace, and returns an fd of it. The pool records the
 // change and moves the thread back before it parks.
 func createPooled(cur *engine.ThreadNS, k engine.Kind, then func() error) (int, error) {
+	if !pooledKind(k) {
+		return -1, fmt.Errorf("internal error: %s namespace made on a pooled thread", k)
+	}
 	fd := -1
 	err := engine.OnPooledWorker(cur, nil, func(st *engine.ThreadNS) error {
 		if err := unix.Unshare(k.Flag()); err != nil {
@@ -162,7 +176,7 @@ func createPooled(cur *engine.ThreadNS, k engine.Kind, then func() error) (int, 
 		// tell the pool where the thread is, so it goes back before parking
 		if err := st.Refresh(k); err != nil {
 			st.Taint()
-			return &engine.OpError{Op: "open", Arg: "/proc/thread-self/ns/" + k.String(), Err: err}
+			return &engine.OpError{Op: "record", Arg: "new " + k.String() + " namespace", Err: err}
 		}
 		if then != nil {
 			if err := then(); err != nil {
@@ -369,20 +383,51 @@ func PinID(path string) (dev, ino uint64, err error) {
 	return st.Dev, st.Ino, nil
 }
 
-// RemoveHalfMadePin unlinks path when it is what a pin looks like between
-// its two steps — an empty regular file that holds no namespace (`ip netns
-// add` or Pin killed after the touch, before the bind) — and reports whether
-// it did. Anything else is left alone.
-func RemoveHalfMadePin(path string) bool {
+// RemoveHalfMadePin unlinks path when it is what a pin under the netns
+// directory looks like between its two steps — an empty regular file that
+// holds no namespace (`ip netns add` or Pin killed after the touch, before the
+// bind) — and reports whether it did. `ip netns del` removes such a file too.
+//
+// Only under the netns directory, and only while that directory is a shared
+// mount point in the caller's mount namespace (as iproute2 and ns.create
+// leave it): then a pin made from any namespace of its peer group shows here,
+// and an empty file really is empty everywhere. In a private copy (after
+// ns.unshare("mnt")) the file may be another namespace's mount point, and
+// unlinking it would unmount that pin there: it is left alone. An unlink that
+// fails is an error.
+func RemoveHalfMadePin(path string) (bool, error) {
+	dir := filepath.Clean(engine.NetnsDir)
+	if filepath.Dir(filepath.Clean(path)) != dir || !sharedMountPoint(dir) {
+		return false, nil
+	}
 	var st unix.Stat_t
 	if err := unix.Lstat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG || st.Size != 0 {
-		return false
+		return false, nil
 	}
 	if fd, _, err := engine.OpenNS(path, -1); err == nil {
 		unix.Close(fd)
+		return false, nil
+	}
+	if err := unix.Unlink(path); err != nil {
+		return false, &engine.OpError{Op: "unlink", Arg: path, Err: err}
+	}
+	return true, nil
+}
+
+// sharedMountPoint reports whether dir is a mount point with shared
+// propagation in the calling thread's mount namespace.
+func sharedMountPoint(dir string) bool {
+	mounts, err := mountinfo.Read(0)
+	if err != nil {
 		return false
 	}
-	return unix.Unlink(path) == nil
+	shared := false
+	for i := range mounts {
+		if mounts[i].Target == dir { // the last one is on top
+			shared = strings.HasPrefix(mounts[i].Propagation(), "shared")
+		}
+	}
+	return shared
 }
 
 // Unpin removes a pin: umount2(MNT_DETACH) then unlink, as `ip netns del`.

@@ -17,19 +17,21 @@ import (
 // made. ns.prepare starts one explicitly, before the first call: a container
 // starts its network namespace that way while it builds its root.
 //
-// What the script gets is the same: a new network namespace, owned by
-// nslua's user namespace (the only part of the creator's context a new netns
-// depends on, and one a Go process can never change), that nothing but the
-// returned fd holds, its loopback up when lo was asked for. At most one
-// namespace is made ahead; one made for other options (lo) than the call's,
-// or never asked for, is released (at the latest when the VM closes). A
-// background creation that fails is dropped and the call creates
-// synchronously, so the error the script sees is the kernel's answer to its
-// own request.
+// What the script gets is the same: a new network namespace, made from the
+// network namespace the call is made from (a few sysctls of a new netns, such
+// as net.ipv4.tcp_child_ehash_entries, come from its creator's), owned by
+// nslua's user namespace (which a Go process can never change), held by
+// nothing but the returned fd, its loopback up when lo was asked for. At
+// most one namespace is made ahead; one made from another namespace or for
+// other options (lo) than the call's, or never asked for, is released (at the
+// latest when the VM closes). A background creation that fails is dropped and
+// the call creates synchronously, so the error the script sees is the
+// kernel's answer to its own request.
 type netPrefetch struct {
 	calls   int
 	next    chan prefetched // nil: nothing made ahead or in the making
 	nextLo  bool            // the loopback of next is up
+	nextIn  [2]uint64       // dev and inode of the netns next is made from
 	release *engine.Closer
 }
 
@@ -42,41 +44,62 @@ type prefetched struct {
 // made ahead: a script that makes a single namespace pays for no spare.
 const prefetchAfter = 1
 
-// take returns a namespace made ahead with the loopback as lo asks, or -1
-// when there is none, and starts making the next one once the script has
-// shown it makes several.
-func (p *netPrefetch) take(vm *engine.VM, lo bool) int {
+// take returns a namespace made ahead from cur's network namespace with the
+// loopback as lo asks, or -1 when there is none, and starts making the next
+// one once the script has shown it makes several.
+func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, lo bool) int {
 	fd := -1
 	if p.next != nil {
 		r := <-p.next
+		p.next = nil
 		switch {
 		case r.err != nil:
-		case p.nextLo == lo:
+		case p.nextLo == lo && p.nextIn == netOf(cur):
 			fd = r.fd
 		default:
 			unix.Close(r.fd)
 		}
-		p.next = nil
 	}
 	p.calls++
 	if p.calls > prefetchAfter {
-		p.start(vm, lo)
+		p.start(vm, cur, lo)
 	}
 	return fd
 }
 
-// start makes a namespace ahead, unless one is made or in the making.
-func (p *netPrefetch) start(vm *engine.VM, lo bool) {
+func netOf(cur *engine.ThreadNS) [2]uint64 {
+	dev, ino := cur.ID(engine.KindNet)
+	return [2]uint64{dev, ino}
+}
+
+// start makes a namespace ahead from cur's network namespace, unless one
+// for the same place and options is made or in the making; one for others
+// is dropped.
+func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, lo bool) {
 	if p.next != nil {
-		return
+		if p.nextLo == lo && p.nextIn == netOf(cur) {
+			return
+		}
+		old := p.next
+		go func() {
+			if r := <-old; r.err == nil {
+				unix.Close(r.fd)
+			}
+		}()
+		p.next = nil
+	}
+	base, err := cur.Clone()
+	if err != nil {
+		return // nothing made ahead: the next call creates it itself
 	}
 	if p.release == nil {
 		p.release = vm.OnClose("network namespace made ahead", p.drop)
 	}
 	ch := make(chan prefetched, 1)
-	p.next, p.nextLo = ch, lo
+	p.next, p.nextLo, p.nextIn = ch, lo, netOf(cur)
 	go func() {
-		fd, err := CreateNet(engine.NewThreadNS(), lo)
+		defer base.Close()
+		fd, err := CreateNet(base, lo)
 		ch <- prefetched{fd, err}
 	}()
 }
@@ -94,15 +117,17 @@ func (p *netPrefetch) drop() error {
 
 // createNet is CreateNet through the prefetcher.
 func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, error) {
-	if fd := stateOf(b.vm).prefetch.take(b.vm, lo); fd >= 0 {
+	if fd := stateOf(b.vm).prefetch.take(b.vm, cur, lo); fd >= 0 {
 		return fd, nil
 	}
 	return CreateNet(cur, lo)
 }
 
 // ns.prepare("net" [, {lo = true}]): start making a network namespace in
-// the background now; the next ns.create("net") with the same lo takes it.
-// A hint for a script that knows it will need one and has other work first.
+// the background now, from the caller's network namespace; the next
+// ns.create("net") from there with the same lo takes it (one for other
+// options in the making is dropped). A hint for a script that knows it will
+// need one and has other work first.
 func (b *binding) prepare(L *lua.LState) int {
 	vm := b.vm
 	k := b.checkKind(L, 1)
@@ -111,6 +136,6 @@ func (b *binding) prepare(L *lua.LState) int {
 	if k != engine.KindNet {
 		vm.ArgError(L, 1, "only a network namespace can be prepared, not %s", k)
 	}
-	stateOf(vm).prefetch.start(vm, o.Bool("lo", false))
+	stateOf(vm).prefetch.start(vm, vm.Current(), o.Bool("lo", false))
 	return engine.OK(L)
 }

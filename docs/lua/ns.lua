@@ -140,8 +140,9 @@ function ns.create(type, opts) end
 function ns.prepare(type, opts) end
 
 ---Unpin a namespace (umount + unlink), as `ip netns del NAME`. Like it, also
----removes a pin file whose bind never happened (an empty file left by a maker
----killed half way); any other file that holds no namespace fails with EINVAL.
+---removes a pin file under /run/netns whose bind never happened (an empty file
+---left by a maker killed half way), when /run/netns is a shared mount point
+---where the script is; any other file that holds no namespace fails with EINVAL.
 ---@param name_or_path string
 ---@return true|nil ok
 ---@return string? errmsg

@@ -383,6 +383,7 @@ __attribute__((constructor)) static void nslua_nsexec(int argc, char **argv, cha
 	}
 	if (strcmp(mode, "rootless") == 0) {
 		rootless();
+		grow_fd_table(); // this process runs the script: still one thread
 		unsetenv("_NSLUA_NSEXEC");
 		unsetenv("_NSLUA_NSEXEC_PPID");
 		unsetenv("_NSLUA_NSEXEC_SYNC");

@@ -100,7 +100,8 @@ end
 
 -- A name whose pin was never bound (its maker was killed between the touch
 -- and the bind) shows in `ip netns list`; ns.delete removes it, as `ip netns
--- del` does, but leaves a file with content alone.
+-- del` does, but leaves a file with content alone, and refuses from a private
+-- mount namespace, where the file may be someone else's mount point.
 function test_delete_removes_a_half_made_pin_only(t)
   local half, full = uniq("nsl-h"), uniq("nsl-i")
   local hp, fp = "/run/netns/" .. half, "/run/netns/" .. full
@@ -110,6 +111,15 @@ function test_delete_removes_a_half_made_pin_only(t)
   assert(io.open(hp, "w")):close()
   local f = assert(io.open(fp, "w")); f:write("data"); f:close()
   t:ok(sh("ip netns list"):find(half, 1, true), "ip netns list shows the empty pin file")
+  -- from a private copy of the mount namespace an empty file may be another
+  -- namespace's pin: left alone
+  ns.with(ns.current("mnt"), function()
+    assert(ns.unshare("mnt"))
+    local ok, _, code = ns.delete(half)
+    t:eq(ok, nil)
+    t:eq(code, "EINVAL")
+  end)
+  t:ok(io.open(hp, "r"), "still there after the refused delete")
   t:ok(ns.delete(half))
   t:ok(not sh("ip netns list"):find(half, 1, true), "gone from ip netns list")
   local ok, msg, code = ns.delete(full)
@@ -139,6 +149,32 @@ function test_create_net_with_loopback_up(t)
   t:ok(ns.prepare("net"))
   t:ok(ns.create("net", { name = names[4], lo = true }))
   t:eq(lo_up(names[4]), true, "made ahead with lo down, asked with")
+end
+
+-- A new network namespace takes a few settings from the one it is made
+-- from: with net.ipv4.tcp_child_ehash_entries set in X, namespaces made from
+-- X get a TCP hash of their own of that size (tcp_ehash_entries; a negative
+-- value means the shared global one). Namespaces made ahead in the
+-- background must come from X too.
+function test_namespaces_made_ahead_come_from_the_callers_netns(t)
+  local x = assert(ns.create("net"))
+  t:cleanup(function() x:close() end)
+  ns.with(x, function()
+    local f = assert(io.open("/proc/sys/net/ipv4/tcp_child_ehash_entries", "w"))
+    f:write("1024")
+    f:close()
+    for i = 1, 4 do
+      local c = assert(ns.create("net"))
+      local v = ns.with(c, function()
+        local g = assert(io.open("/proc/sys/net/ipv4/tcp_ehash_entries"))
+        local s = g:read("*l")
+        g:close()
+        return s
+      end)
+      c:close()
+      t:eq(v, "1024", "namespace " .. i)
+    end
+  end)
 end
 
 function test_create_existing_name_fails(t)

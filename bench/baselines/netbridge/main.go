@@ -1,10 +1,12 @@
 // Command netbridge is the floor for the net benchmark: what net-bridge.lua
-// does, written directly in Go against the kernel — N named netns (created
-// two at a time, as nslua's look-ahead does), a one-queue veth from each to
-// one bridge, an address, both ends up, then the namespaces deleted and the
-// veths waited for, the bridge deleted. No Lua, no option checking, no
-// handles: the least any program can spend on this work on this kernel.
-// bench/net.go runs it beside nslua and iproute2.
+// does, written directly in Go against the kernel — N named netns (each made
+// one ahead on a thread of its own that stays alive, as nslua's look-ahead
+// does), a one-queue veth from each to one bridge, an address, both ends up,
+// then the namespaces deleted and the veths waited for, the bridge deleted.
+// It takes nslua's other measures too (the fd table grown before Go starts
+// its threads, one netlink socket per namespace), and has no Lua, no option
+// checking and no handles: a floor for any program doing this work on this
+// kernel. bench/net.go runs it beside nslua and iproute2.
 //
 // Usage: netbridge N PREFIX
 package main
@@ -43,25 +45,32 @@ func main() {
 	}
 }
 
-// newNetns makes a network namespace on a thread of its own and returns an
-// fd of it; the thread dies with the goroutine, never unlocked.
-func newNetns() (int, error) {
-	type res struct {
-		fd  int
-		err error
-	}
-	ch := make(chan res, 1)
-	go func() {
-		runtime.LockOSThread()
-		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			ch <- res{-1, err}
-			return
+// netnsMaker makes network namespaces on one locked thread that goes back
+// to its original namespace after each, so no thread is created per
+// namespace. Each request gets an fd of a new namespace.
+func netnsMaker(reqs <-chan chan made) {
+	runtime.LockOSThread() // never unlocked: the thread ends with the program
+	home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	for r := range reqs {
+		if err != nil {
+			r <- made{-1, err}
+			continue
 		}
-		fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		ch <- res{fd, err}
-	}()
-	r := <-ch
-	return r.fd, r.err
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			r <- made{-1, err}
+			continue
+		}
+		fd, oerr := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err := unix.Setns(home, unix.CLONE_NEWNET); err != nil {
+			panic(err) // a thread stuck in a namespace keeps it alive
+		}
+		r <- made{fd, oerr}
+	}
+}
+
+type made struct {
+	fd  int
+	err error
 }
 
 func run(n int, prefix string) error {
@@ -79,12 +88,13 @@ func run(n int, prefix string) error {
 	if err := os.MkdirAll("/run/netns", 0o755); err != nil {
 		return err
 	}
-	type made struct {
-		fd  int
-		err error
+	reqs := make(chan chan made)
+	go netnsMaker(reqs)
+	var ahead chan made
+	next := func() {
+		ahead = make(chan made, 1)
+		reqs <- ahead
 	}
-	ahead := make(chan made, 1)
-	next := func() { go func() { fd, err := newNetns(); ahead <- made{fd, err} }() }
 	next()
 	fds, handles, ports := make([]int, n), make([]*netlink.Handle, n), make([]int, n)
 	for i := 0; i < n; i++ {
@@ -117,7 +127,7 @@ func run(n int, prefix string) error {
 		if err := h.LinkSetUp(v); err != nil {
 			return err
 		}
-		nh, err := netlink.NewHandleAt(netns.NsHandle(m.fd))
+		nh, err := netlink.NewHandleAt(netns.NsHandle(m.fd), unix.NETLINK_ROUTE)
 		if err != nil {
 			return err
 		}
