@@ -658,7 +658,7 @@ func TestRootlessLuaFiles(t *testing.T) {
 			harness.NoLeaks(t)
 			needUidmap(t)
 			p := newUnpriv(t)
-			for _, f := range []string{"test/lua/run.lua", rel} {
+			for _, f := range []string{"test/lua/run.lua", "test/lua/helpers.lua", rel} {
 				data, err := os.ReadFile(filepath.Join(harness.Root(), f))
 				if err != nil {
 					t.Fatal(err)

@@ -13,10 +13,7 @@ local function rootfs(t)
   return container.rootfs_from_host(p .. "/rootfs")
 end
 
-local function nslink(pid, type)
-  local r = assert(proc.run{ "readlink", "/proc/" .. pid .. "/ns/" .. type })
-  return (r.stdout:gsub("\n$", ""))
-end
+local nslink = require("helpers").nslink
 
 -- start a container whose init sleeps, and wait until it does
 local function running(t, opts)

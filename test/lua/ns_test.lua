@@ -3,12 +3,7 @@
 local ns = require "ns"
 local proc = require "proc"
 
-local function sh(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1"))
-  local out = f:read("*a")
-  f:close()
-  return (out:gsub("%s+$", ""))
-end
+local sh = require("helpers").shell
 
 -- the inode an outside tool reads for a /proc ns link
 local function link_id(path)

@@ -3,12 +3,7 @@
 local proc = require "proc"
 local ns = require "ns"
 
-local function sh(cmd)
-  local f = assert(io.popen(cmd .. " 2>&1"))
-  local out = f:read("*a")
-  f:close()
-  return (out:gsub("%s+$", ""))
-end
+local sh = require("helpers").shell
 
 local function read(path)
   local f = io.open(path)

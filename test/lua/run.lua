@@ -10,4 +10,6 @@ while i <= #arg do
     i = i + 1
   end
 end
+-- test files share helpers.lua, next to this file
+package.path = (arg[0]:match("^(.*/)") or "./") .. "?.lua;" .. package.path
 os.exit(require("testing").main(files, filter))

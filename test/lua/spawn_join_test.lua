@@ -4,23 +4,9 @@
 -- /proc/uptime against the host's, id.
 local proc = require "proc"
 
-local function nslink(pid, type)
-  local r = assert(proc.run{ "readlink", "/proc/" .. pid .. "/ns/" .. type })
-  return (r.stdout:gsub("\n$", ""))
-end
+local nslink = require("helpers").nslink
 
-local function sleeper(t, opts)
-  opts = opts or {}
-  opts[1], opts[2] = "sleep", "1000"
-  local p = assert(proc.spawn(opts))
-  t:cleanup(function() p:kill("KILL"); p:wait() end)
-  -- running sleep: its namespaces and maps are in place
-  for _ = 1, 100000 do
-    local info = proc.info(p.pid)
-    if info and info.name == "sleep" then break end
-  end
-  return p
-end
+local sleeper = require("helpers").sleeper
 
 local function uptime(text) return tonumber(text:match("^(%S+)")) end
 

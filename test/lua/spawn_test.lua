@@ -9,20 +9,8 @@ local function sh(script, opts)
   return opts
 end
 
--- readlink /proc/PID/ns/TYPE as the host sees it
-local function nslink(pid, type)
-  local r = assert(proc.run{ "readlink", "/proc/" .. pid .. "/ns/" .. type })
-  return (r.stdout:gsub("\n$", ""))
-end
-
--- a child that runs until killed, reaped at the end of the test
-local function sleeper(t, opts)
-  opts = opts or {}
-  opts[1], opts[2] = "sleep", "1000"
-  local p = assert(proc.spawn(opts))
-  t:cleanup(function() p:kill("KILL"); p:wait() end)
-  return p
-end
+local helpers = require "helpers"
+local nslink, sleeper = helpers.nslink, helpers.sleeper
 
 -- a scratch root: the host's /usr read-only, relative symlinks for bin and lib
 local function rootfs(t)
