@@ -24,7 +24,7 @@ import (
 // compiles the source otherwise, so a stale file only costs time.
 
 // luacMagic starts every .luac file; the version byte changes with the format.
-var luacMagic = []byte("nslua-luac\x01")
+var luacMagic = []byte("nslua-luac\x02")
 
 // CompileChunk parses and compiles Lua source as L.Load does.
 func CompileChunk(src []byte, name string) (*lua.FunctionProto, error) {
@@ -57,7 +57,9 @@ func EncodeCompiled(src []byte, name string) ([]byte, error) {
 }
 
 // DecodeCompiled returns the function prototype a .luac blob holds, when it
-// was made from exactly src.
+// was made from exactly src. The prototype's strings share blob's memory
+// (decoding allocates little, which is most of what `require` costs): the
+// caller hands blob over and must never change it afterwards.
 func DecodeCompiled(src, blob []byte) (*lua.FunctionProto, error) {
 	if !bytes.HasPrefix(blob, luacMagic) || len(blob) < len(luacMagic)+8 {
 		return nil, errors.New("not a .luac file of this nslua")
@@ -103,8 +105,8 @@ func (e *protoEncoder) proto(p *lua.FunctionProto) error {
 	e.int(p.LastLineDefined)
 	e.buf = append(e.buf, p.NumUpvalues, p.NumParameters, p.IsVarArg, p.NumUsedRegisters)
 	e.uint(uint64(len(p.Code)))
-	for _, c := range p.Code {
-		e.uint(uint64(c))
+	for _, c := range p.Code { // fixed width: decoded without a loop per byte
+		e.buf = binary.LittleEndian.AppendUint32(e.buf, c)
 	}
 	e.uint(uint64(len(p.Constants)))
 	for _, c := range p.Constants {
@@ -199,7 +201,15 @@ func (d *protoDecoder) bytes(n int) []byte {
 	return b
 }
 
-func (d *protoDecoder) str() string { return string(d.bytes(d.count())) }
+// str returns the next string without copying it out of the blob, which
+// DecodeCompiled's caller never changes again.
+func (d *protoDecoder) str() string {
+	b := d.bytes(d.count())
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
 
 func (d *protoDecoder) proto(depth int) *lua.FunctionProto {
 	if depth > 200 {
@@ -214,8 +224,10 @@ func (d *protoDecoder) proto(depth int) *lua.FunctionProto {
 		p.NumUpvalues, p.NumParameters, p.IsVarArg, p.NumUsedRegisters = b[0], b[1], b[2], b[3]
 	}
 	p.Code = make([]uint32, d.count())
-	for i := range p.Code {
-		p.Code[i] = uint32(d.uint())
+	if code := d.bytes(4 * len(p.Code)); len(code) == 4*len(p.Code) {
+		for i := range p.Code {
+			p.Code[i] = binary.LittleEndian.Uint32(code[4*i:])
+		}
 	}
 	p.Constants = make([]lua.LValue, d.count())
 	strs := make([]string, len(p.Constants))
@@ -248,8 +260,10 @@ func (d *protoDecoder) proto(depth int) *lua.FunctionProto {
 		p.DbgSourcePositions[i] = d.int()
 	}
 	p.DbgLocals = make([]*lua.DbgLocalInfo, d.count())
+	locals := make([]lua.DbgLocalInfo, len(p.DbgLocals)) // one allocation for all
 	for i := range p.DbgLocals {
-		p.DbgLocals[i] = &lua.DbgLocalInfo{Name: d.str(), StartPc: d.int(), EndPc: d.int()}
+		locals[i] = lua.DbgLocalInfo{Name: d.str(), StartPc: d.int(), EndPc: d.int()}
+		p.DbgLocals[i] = &locals[i]
 	}
 	p.DbgCalls = make([]lua.DbgCall, d.count())
 	for i := range p.DbgCalls {

@@ -70,8 +70,8 @@ local function check_keys(t, allowed, what, level)
   end
 end
 
-local function is_dir(p) local f = io.open(p .. "/.") if f then f:close() return true end return false end
-local function exists(p) local f = io.open(p) if f then f:close() return true end return false end
+local function is_dir(p) return fs.type(p) == "dir" end
+local function exists(p) return fs.type(p) ~= nil end
 
 -- checks of container.new's options, raising at the caller's line
 local function check_new(o)
@@ -139,6 +139,9 @@ function M.new(o)
   c._user = c._user or "host"
   c._net = c._net or "none"
   c._cwd = c._cwd or "/"
+  -- the kernel makes the first run's network namespace on the other core
+  -- while the script goes on
+  if c._net == "none" then ns.prepare("net", { lo = true }) end
   return c
 end
 
@@ -185,8 +188,9 @@ local function proc_specs()
   local specs = { { type = "proc", target = "/proc" } }
   proc_cache = specs
   for _, p in ipairs(M.MASKED_PATHS) do
-    if p:sub(1, 6) == "/proc/" and exists(p) then
-      if is_dir(p) then
+    local kind = p:sub(1, 6) == "/proc/" and fs.type(p)
+    if kind then
+      if kind == "dir" then
         table.insert(specs, { type = "tmpfs", target = p, ro = true, options = "mode=555" })
       else
         table.insert(specs, { type = "bind", source = "/dev/null", target = p })
@@ -263,7 +267,7 @@ local function build(c, spec, fn)
   if not ok then error(netns, 0) end
   self_mnt = self_mnt or assert(ns.current("mnt"))
   -- a new netns with lo up: the kernel makes it on the other core while
-  -- the root is built here
+  -- the root is built here (new started the first one)
   if c._net == "none" then ns.prepare("net", { lo = true }) end
   local fresh -- a handle on the new netns: the payload's process holds it once it runs
   local ok2, res = pcall(ns.with, netns or self_mnt, function()

@@ -1,7 +1,7 @@
 // Package fs is the Lua module "fs": the few file-system calls Lua 5.1's io
 // and os libraries lack and that stdlib modules need (topo keeps its state
 // files under a directory it creates and lists): mkdir -p, a directory
-// listing, and whether a standard stream is a terminal.
+// listing, the type of a file, and whether a standard stream is a terminal.
 package fs
 
 import (
@@ -41,6 +41,36 @@ func List(dir string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// Type names the kind of file at path, following symlinks as `stat -L`
+// does; a symlink whose target is missing is "link". A path with nothing
+// there is an ENOENT error, as `test -e` fails.
+func Type(path string) (string, error) {
+	var st unix.Stat_t
+	err := unix.Stat(path, &st)
+	if err == unix.ENOENT {
+		if lerr := unix.Lstat(path, &st); lerr == nil {
+			return "link", nil
+		}
+	}
+	if err != nil {
+		return "", &engine.OpError{Op: "stat", Arg: path, Err: err}
+	}
+	switch st.Mode & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return "dir", nil
+	case unix.S_IFCHR:
+		return "char", nil
+	case unix.S_IFBLK:
+		return "block", nil
+	case unix.S_IFIFO:
+		return "fifo", nil
+	case unix.S_IFSOCK:
+		return "socket", nil
+	default:
+		return "file", nil
+	}
 }
 
 // IsTerminal reports whether fd is a terminal, as `test -t FD`.

@@ -16,9 +16,12 @@ import (
 //	fs.list(dir)                           sorted names in dir (ls -A)
 //	fs.isatty(stream)                      "stdin" | "stdout" | "stderr" | fd: test -t
 //	fs.abspath(path)                       path made absolute against the cwd: realpath -s -m
+//	fs.type(path)                          "dir" | "file" | "link" (dangling) | "char" | "block" |
+//	                                       "fifo" | "socket", following symlinks: stat -L -c %F;
+//	                                       nil, msg, ENAME when there is nothing (test -e)
 var Module = engine.Module{
 	Name: "fs",
-	Doc:  "mkdir, directory listing, isatty: what Lua's io and os lack",
+	Doc:  "mkdir, directory listing, file types, isatty: what Lua's io and os lack",
 	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
 		return vm.Funcs(map[string]func(L *lua.LState) int{
 			"mkdir": func(L *lua.LState) int {
@@ -56,6 +59,16 @@ var Module = engine.Module{
 					return engine.Fail(L, &engine.OpError{Op: "getcwd", Arg: p, Err: err})
 				}
 				L.Push(lua.LString(abs))
+				return 1
+			},
+			"type": func(L *lua.LState) int {
+				p := checkPath(vm, L, 1)
+				vm.NoMoreArgs(L, 1)
+				kind, err := Type(p)
+				if err != nil {
+					return engine.Fail(L, err)
+				}
+				L.Push(lua.LString(kind))
 				return 1
 			},
 			"isatty": func(L *lua.LState) int {

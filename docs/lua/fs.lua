@@ -29,6 +29,16 @@ function fs.list(dir) end
 ---@return string? errno
 function fs.abspath(path) end
 
+---The kind of file at path, following symlinks (stat -L -c %F): "dir",
+---"file", "char", "block", "fifo", "socket", or "link" for a symlink whose
+---target is missing; nil, msg, "ENOENT" when nothing is there (test -e).
+---One stat(2): cheaper than probing with io.open.
+---@param path string
+---@return "dir"|"file"|"link"|"char"|"block"|"fifo"|"socket"|nil kind
+---@return string? errmsg
+---@return string? errno
+function fs.type(path) end
+
 ---test -t: whether a standard stream (or fd) is a terminal.
 ---@param stream "stdin"|"stdout"|"stderr"|integer
 ---@return boolean

@@ -24,6 +24,25 @@ function test_mkdir_and_list(t)
   t:eq({ ok, code }, { nil, "ENOENT" })
 end
 
+-- fs.type agrees with stat(1) on every kind of file the kernel makes here
+function test_type_agrees_with_stat(t)
+  local d = tmpdir(t)
+  assert(io.open(d .. "/file", "w")):close()
+  assert(os.execute("mkfifo '" .. d .. "/fifo' && ln -s file '" .. d .. "/link' && ln -s nope '" .. d .. "/dangling'"))
+  local stat_names = { ["directory"] = "dir", ["regular empty file"] = "file", ["regular file"] = "file",
+    ["character special file"] = "char", ["block special file"] = "block", ["fifo"] = "fifo",
+    ["socket"] = "socket", ["symbolic link"] = "link" }
+  for _, p in ipairs { d, d .. "/file", d .. "/fifo", d .. "/link", d .. "/dangling", "/dev/null", "/proc/self" } do
+    local f = assert(io.popen("stat -L -c %F '" .. p .. "' 2>/dev/null || stat -c %F '" .. p .. "'"))
+    local want = stat_names[f:read("*l")]
+    f:close()
+    t:eq(fs.type(p), want, p)
+  end
+  local ok, msg, code = fs.type(d .. "/nope")
+  t:eq({ ok, code }, { nil, "ENOENT" })
+  t:ok(msg:find("^ENOENT: stat%("), msg)
+end
+
 function test_isatty(t)
   -- the test runner's streams are pipes
   t:eq(fs.isatty("stdout"), false)
@@ -38,6 +57,8 @@ function test_fs_bad_input(t)
   t:fails(function() fs.mkdir("/tmp/x", { mode = -1 }) end, "mode")
   t:fails(function() fs.mkdir("/tmp/x", {}, 3) end, "no more than 2")
   t:fails(function() fs.list(42) end, "string expected")
+  t:fails(function() fs.type() end, "bad argument #1 to 'type' (string expected, got no value)")
+  t:fails(function() fs.type("/", 1) end, "no more than 1")
   t:fails(function() fs.isatty("tty") end, 'unknown stream "tty"')
   t:fails(function() fs.isatty(-1) end, "negative")
   t:fails(function() fs.isatty({}) end, "stream name or fd")
