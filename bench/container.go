@@ -126,7 +126,8 @@ for _ = 1, tonumber(arg[2]) do assert(c:run{"/bin/true"}.code == 0) end
 	fmt.Fprintf(&b, "The Go floor, the same way: **%s** each (median of %s for %d − %s for 1) / %d; "+
 		"nslua %s.\n", Ms(floorPer), Ms(Median(floorLoop)), k+1, Ms(Median(floorOne)), k, Ratio(per, floorPer))
 	notes = append(notes, "The Go floor (`bench/baselines/container`) builds the container nslua builds, with the "+
-		"kernel calls nslua makes, on one thread that it reuses, with no Lua, no checks and no handles. "+
+		"kernel calls nslua makes, with no Lua, no checks and no handles; two threads take turns, one building "+
+		"the next container's root while the other's container runs, so a loop uses both cores. "+
 		"Where the floor itself misses a goal, the goal asks for less than this work costs in plain Go on this machine.")
 	b.WriteString("\n" + strings.Join(notes, "\n\n") + "\n")
 	return b.String(), nil

@@ -9,8 +9,10 @@
 // /proc of the new pid namespace with runc's masked and read-only paths,
 // and runs /bin/true there as pid 1 with a minimal environment.
 //
-// It builds everything on one locked thread that returns to its original
-// namespaces after each container, so no thread is made per container. As
+// Two locked threads take turns: one builds the next container's root while
+// the other runs its container, as a program that uses both cores would, and
+// each goes back to its original namespaces after a container, so no thread
+// is made per container. The containers still run one after another. As
 // in nslua, the child is held in a ptrace stop at its exec while /proc of
 // its new pid namespace is mounted: the kernel gives no handle on a pid
 // namespace before its first process exists. bench/container.go
@@ -51,14 +53,10 @@ func main() {
 	}
 }
 
-// home holds the builder thread's original namespaces, to go back to.
+// home holds the builder threads' original namespaces, to go back to.
 type home struct{ mnt, net, uts int }
 
 func runAll(rootfs string, n int) error {
-	runtime.LockOSThread() // never unlocked: the thread ends with the program
-	if err := unix.Unshare(unix.CLONE_FS); err != nil {
-		return fmt.Errorf("unshare fs: %w", err)
-	}
 	var h home
 	for _, p := range []struct {
 		fd   *int
@@ -76,17 +74,41 @@ func runAll(rootfs string, n int) error {
 	}
 	nets := make(chan netns, 1)
 	go netnsMaker(nets)
-	for i := 0; i < n; i++ {
-		if err := one(rootfs, nets, masks); err != nil {
-			return err
-		}
-		for _, b := range []struct {
-			fd   int
-			flag int
-		}{{h.mnt, unix.CLONE_NEWNS}, {h.net, unix.CLONE_NEWNET}, {h.uts, unix.CLONE_NEWUTS}} {
-			if err := unix.Setns(b.fd, b.flag); err != nil {
-				return fmt.Errorf("setns back: %w", err)
+	turns := make([]chan struct{}, n+1)
+	for i := range turns {
+		turns[i] = make(chan struct{})
+	}
+	errs := make(chan error, 2)
+	for w := 0; w < 2; w++ {
+		go func(w int) {
+			runtime.LockOSThread()
+			if err := unix.Unshare(unix.CLONE_FS); err != nil {
+				errs <- err
+				return
 			}
+			for i := w; i < n; i += 2 {
+				if err := one(rootfs, nets, masks, turns[i]); err != nil {
+					errs <- err
+					return
+				}
+				close(turns[i+1])
+				for _, b := range []struct {
+					fd   int
+					flag int
+				}{{h.mnt, unix.CLONE_NEWNS}, {h.net, unix.CLONE_NEWNET}, {h.uts, unix.CLONE_NEWUTS}} {
+					if err := unix.Setns(b.fd, b.flag); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+			errs <- nil
+		}(w)
+	}
+	close(turns[0])
+	for w := 0; w < 2; w++ {
+		if err := <-errs; err != nil {
+			return err
 		}
 	}
 	return nil
@@ -165,9 +187,10 @@ func check(op string, err error) error {
 	return nil
 }
 
-// one builds a container on the calling thread and runs /bin/true in it.
-// It takes its network namespace from nets once the root is built.
-func one(rootfs string, nets <-chan netns, masks []mask) error {
+// one builds a container on the calling thread and runs /bin/true in it
+// once turn is closed. It takes its network namespace from nets once the
+// root is built.
+func one(rootfs string, nets <-chan netns, masks []mask, turn <-chan struct{}) error {
 	if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_NEWUTS); err != nil {
 		return check("unshare", err)
 	}
@@ -214,6 +237,7 @@ func one(rootfs string, nets <-chan netns, masks []mask) error {
 	if err := pivot(rootfs); err != nil {
 		return err
 	}
+	<-turn // the previous container has ended
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "HOSTNAME=container"}
 	p, err := os.StartProcess("/bin/true", []string{"/bin/true"}, &os.ProcAttr{
 		Dir: "/", Env: env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
