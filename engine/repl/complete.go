@@ -4,14 +4,19 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"github.com/nslua/nslua/engine"
 )
 
-// requireArg matches a module name being typed inside require "…".
-var requireArg = regexp.MustCompile(`\brequire\s*\(?\s*["']([\w.]*)$`)
+// requireArg matches a module name being typed inside require "…". It is
+// compiled on the first completion: compiling it at init cost every start of
+// nslua 0.2 ms, scripts included.
+var requireArg = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\brequire\s*\(?\s*["']([\w.]*)$`)
+})
 
 // complete returns the word being completed at the end of line (the text left
 // of the cursor) and the full words that may replace it: module names inside
@@ -19,7 +24,7 @@ var requireArg = regexp.MustCompile(`\brequire\s*\(?\s*["']([\w.]*)$`)
 // the table (or the methods of the nslua object) an a.b.c chain names, with
 // the keys its metatable's __index reaches.
 func complete(vm *engine.VM, line string) (word string, cands []string) {
-	if m := requireArg.FindStringSubmatch(line); m != nil {
+	if m := requireArg().FindStringSubmatch(line); m != nil {
 		return m[1], withPrefix(vm.ModuleNames(), m[1])
 	}
 	if inString(line) {
