@@ -12,7 +12,6 @@ import (
 	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 )
 
 // Precompiled stdlib modules. gopher-lua parses and compiles at roughly
@@ -24,15 +23,11 @@ import (
 // compiles the source otherwise, so a stale file only costs time.
 
 // luacMagic starts every .luac file; the version byte changes with the format.
-var luacMagic = []byte("nslua-luac\x02")
+var luacMagic = []byte("nslua-luac\x03")
 
-// CompileChunk parses and compiles Lua source as L.Load does.
+// CompileChunk parses and compiles Lua source as Load does.
 func CompileChunk(src []byte, name string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(bytes.NewReader(src), name)
-	if err != nil {
-		return nil, err
-	}
-	return lua.Compile(chunk, name)
+	return Compile(bytes.NewReader(src), name)
 }
 
 func sourceHash(src []byte) uint64 {
@@ -87,7 +82,7 @@ func (vm *VM) loadStdlib(L *lua.LState, file string, src []byte) (*lua.LFunction
 			return L.NewFunctionFromProto(p), nil
 		}
 	}
-	return L.Load(bytes.NewReader(src), "stdlib/"+file)
+	return Load(L, bytes.NewReader(src), "stdlib/"+file)
 }
 
 type protoEncoder struct{ buf []byte }

@@ -95,8 +95,8 @@ func (vm *VM) resolveInto(L *lua.LState, n int, v lua.LValue, kind Kind, r *Refs
 			return vm.resolvePID(p.PID(), kind, r)
 		}
 	case lua.LNumber:
-		pid := int(v)
-		if float64(pid) != float64(v) || pid <= 0 {
+		pid, ok := PIDOf(v)
+		if !ok {
 			vm.ArgError(L, n, "invalid pid %v", v)
 		}
 		return vm.resolvePID(pid, kind, r)
@@ -132,12 +132,12 @@ func (vm *VM) resolvePID(pid int, kind Kind, r *Refs) error {
 	}
 	base := "/proc/" + strconv.Itoa(pid) + "/ns/"
 	for _, k := range kinds {
-		// the process's own pid namespace, not its pid_for_children
+		// the process's own pid namespace, not its pid_for_children. A
+		// namespace that may not be read fails the whole reference, as
+		// `nsenter -a` fails: skipping it would leave the caller believing
+		// it is where the process is.
 		fd, _, err := OpenNS(base+k.String(), k)
 		if err != nil {
-			if kind < 0 && ErrnoName(err) == "EACCES" {
-				continue // as nsenter -a: skip what may not be read
-			}
 			return err
 		}
 		r.owned = append(r.owned, fd)

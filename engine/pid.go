@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"sort"
 	"strconv"
 
@@ -13,8 +14,8 @@ import (
 func (vm *VM) CheckPID(L *lua.LState, n int) int {
 	switch v := L.Get(n).(type) {
 	case lua.LNumber:
-		pid := int(v)
-		if float64(pid) != float64(v) || pid <= 0 {
+		pid, ok := PIDOf(v)
+		if !ok {
 			vm.ArgError(L, n, "invalid pid %v", v)
 		}
 		return pid
@@ -25,6 +26,18 @@ func (vm *VM) CheckPID(L *lua.LState, n int) int {
 	}
 	vm.TypeError(L, n, "pid or process")
 	return 0
+}
+
+// PIDOf converts a Lua number to a pid: a whole number from 1 to the largest
+// pid_t. Anything else is no pid; in particular a larger number must never
+// reach kill(2), whose 32-bit pid_t would cut 2^32-1 down to -1 ("every
+// process") and 2^40 to 0 ("my process group").
+func PIDOf(v lua.LNumber) (int, bool) {
+	f := float64(v)
+	if !(f >= 1 && f <= math.MaxInt32) || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int(f), true
 }
 
 // PIDs picks the pids out of the entry names of a /proc directory, sorted.

@@ -52,7 +52,7 @@ func (vm *VM) Load(r io.Reader, name string) (*lua.LFunction, error) {
 	} else {
 		r = br
 	}
-	fn, err := vm.L.Load(r, name)
+	fn, err := Load(vm.L, r, name)
 	if err != nil {
 		return nil, &LuaError{Message: syntaxMessage(err), Syntax: true}
 	}

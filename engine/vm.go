@@ -68,6 +68,7 @@ func New(modules []Module, stdlib fs.FS) *VM {
 			return 1
 		})
 	}
+	vm.installLoaders() // before the stdlib's searcher takes place 2
 	if stdlib != nil {
 		vm.installStdlibLoader()
 	}

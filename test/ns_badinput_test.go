@@ -114,6 +114,8 @@ var badInputCases = []struct{ code, want string }{
 	{`closed:with(function() end)`, "raise:closed nslua.ns"},
 	{`ns.current("net"):pin()`, "raise:bad argument #2 to 'pin' (string expected, got "},
 	{`ns.current("net"):pin("/tmp/x", {kep = true})`, `raise:unknown option "kep" (expected keep)`},
+	{`ns.create("time", {offsets = {monotonic = 0/0}})`, `raise:bad argument #2 to 'create' (option "offsets": monotonic: offset in seconds expected`},
+	{`ns.create("time", {offsets = {boottime = 1e30}})`, `raise:option "offsets": boottime: offset in seconds expected (at most 1e9 either way), got 1e+30`},
 	{`ns.current("net"):parent()`, "fail:EINVAL: ioctl(NS_GET_PARENT)"},
 	{`ns.current("net").pin(5)`, "raise:bad argument #1 to 'pin' (nslua.ns expected, got number)"},
 	// proc
@@ -141,6 +143,16 @@ var badInputCases = []struct{ code, want string }{
 	{`proc.mounts(99999999)`, "fail:ESRCH"},
 	{`proc.kill()`, "raise:bad argument #1 to 'kill' (pid or process expected, got "},
 	{`proc.kill(99999999)`, "fail:ESRCH: kill(99999999): no such process"},
+	// pid_t is 32 bits: kill(2) would read 2^32-1 as -1 (every process),
+	// 2^40 as 0 (the caller's process group), 2^32+n as n. Signal 0 keeps a
+	// regression harmless.
+	{`proc.kill(2^32 - 1, 0)`, "raise:bad argument #1 to 'kill' (invalid pid 4294967295)"},
+	{`proc.kill(2^40, 0)`, "raise:bad argument #1 to 'kill' (invalid pid 1099511627776)"},
+	{`proc.kill(2^32 + proc.self(), 0)`, "raise:invalid pid"},
+	{`proc.kill(2^31, 0)`, "raise:invalid pid 2147483648"},
+	{`proc.kill(2^31 - 1, 0)`, "fail:ESRCH: kill(2147483647)"},
+	{`proc.info(2^32 + proc.self())`, "raise:bad argument #1 to 'info' (invalid pid"},
+	{`ns.open("net", 2^32 + 1)`, "raise:bad argument #2 to 'open' (invalid pid 4294967297)"},
 	{`proc.kill(1, "NOSUCH")`, `raise:unknown signal "NOSUCH"`},
 	{`proc.kill(1, 65)`, "raise:invalid signal number 65"},
 	{`proc.kill(1, {})`, "raise:bad argument #2 to 'kill' (signal name or number expected, got table)"},

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nslua/nslua/test/harness"
 )
@@ -287,5 +288,57 @@ ns.with(n, function()
 end)`)
 	if lines := strings.Fields(r.Stdout); len(lines) != 2 || lines[0] != host || lines[1] != "true" {
 		t.Errorf("got %q, host %s", r.Stdout, host)
+	}
+}
+
+// A process whose namespaces the caller may not read cannot be entered:
+// ns.enter, ns.with and proc.spawn's join fail with EACCES, as `nsenter -a`
+// fails, instead of reporting success while nothing was entered.
+func TestEnterUnreadableProcessFails(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	// a root process in a uts namespace of its own: the test user may not
+	// read its namespace links
+	sleeper := exec.Command("unshare", "--uts", "sleep", "60")
+	if err := sleeper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sleeper.Process.Kill(); sleeper.Wait() })
+	pid := strconv.Itoa(sleeper.Process.Pid)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if l, err := os.Readlink("/proc/" + pid + "/ns/uts"); err == nil && l != nsLink(t, os.Getpid(), "uts") {
+			break // unshare has made the namespace and exec'd sleep
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sleeper never entered a uts namespace of its own")
+		}
+	}
+
+	nsenter := p.command(t.Context(), nil)
+	nsenter.Path, nsenter.Args = "/usr/bin/nsenter", []string{"nsenter", "-a", "-t", pid, "true"}
+	if out, err := nsenter.CombinedOutput(); err == nil {
+		t.Fatalf("nsenter -a as %s entered a root process's namespaces: %s", rootlessUser, out)
+	}
+
+	r := p.run(t, "", nil, "--no-rootless", "-e", `
+		local pid, before = `+pid+`, ns.current("uts").id
+		print(ns.enter(pid))
+		print(ns.current("uts").id == before)
+		print(ns.with(pid, function() return "entered" end))
+		print(proc.run{"true", join = pid})`)
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if r.Code != 0 || len(lines) != 4 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	for i, what := range []string{"ns.enter", "", "ns.with", "proc.run join"} {
+		if what == "" {
+			if lines[i] != "true" {
+				t.Errorf("ns.enter moved the script although it failed: %q", lines[i])
+			}
+			continue
+		}
+		if !strings.HasPrefix(lines[i], "nil\tEACCES: open(/proc/"+pid+"/ns/") || !strings.HasSuffix(lines[i], "\tEACCES") {
+			t.Errorf("%s of an unreadable process: %q, want nil, EACCES: open(/proc/%s/ns/...), EACCES", what, lines[i], pid)
+		}
 	}
 }

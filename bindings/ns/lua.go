@@ -1,6 +1,7 @@
 package ns
 
 import (
+	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -486,6 +487,11 @@ func checkOffsets(L *lua.LState, o *engine.Opts) []Offset {
 		switch v := t.RawGetString(c).(type) {
 		case *lua.LNilType:
 		case lua.LNumber:
+			// the same bound as proc.spawn's time_offsets: the kernel
+			// refuses offsets that could wrap its clocks
+			if f := float64(v); math.IsNaN(f) || math.Abs(f) > 1e9 {
+				o.Fail("offsets", "%s: offset in seconds expected (at most 1e9 either way), got %v", c, f)
+			}
 			out = append(out, Offset{c, float64(v)})
 		default:
 			o.Fail("offsets", "%s: number of seconds expected, got %s", c, engine.TypeName(v))

@@ -284,7 +284,16 @@ func closeAll(p *process, files []*os.File) {
 	}
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+// seconds converts a non-negative number of seconds to a Duration. Beyond
+// what a Duration holds (292 years; +inf included) it saturates: the
+// conversion alone would wrap around to a negative duration, which a timer
+// takes as "now".
+func seconds(s float64) time.Duration {
+	if d := s * float64(time.Second); d < math.MaxInt64 {
+		return time.Duration(d)
+	}
+	return math.MaxInt64
+}
 
 // stdio opens what fd i of the child gets: the child's end and, for a pipe,
 // nslua's end.

@@ -7,6 +7,8 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"github.com/nslua/nslua/engine"
 )
 
 // chunkName is what error messages and tracebacks call REPL input, as in lua.c.
@@ -27,12 +29,12 @@ func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string,
 	if strings.HasPrefix(src, "=") {
 		src = "return " + src[1:]
 	}
-	if fn, err := L.Load(strings.NewReader("return "+src), chunkName); err == nil {
+	if fn, err := engine.Load(L, strings.NewReader("return "+src), chunkName); err == nil {
 		return line, fn, nil
 	}
 	typed := line
 	for {
-		fn, err := L.Load(strings.NewReader(src), chunkName)
+		fn, err := engine.Load(L, strings.NewReader(src), chunkName)
 		if err == nil {
 			return typed, fn, nil
 		}

@@ -66,6 +66,27 @@ function test_wait_times_out_and_child_runs_on(t)
   t:ok(io.open("/proc/" .. p.pid .. "/status")):close()
 end
 
+-- an option whose value is a call, written last in the table, is one option:
+-- gopher-lua alone also appended the call's results to argv
+function test_an_option_given_by_a_call_stays_out_of_argv(t)
+  local function root() return "/", "extra" end
+  local r = t:ok(proc.run { "echo", "a", cwd = root() })
+  t:eq(r.stdout, "a\n")
+  r = t:ok(proc.run { "echo", "b", join = require("ns").current("net") })
+  t:eq(r.stdout, "b\n")
+end
+
+-- a timeout beyond what a Go duration holds means "wait as long as it
+-- takes": it used to wrap around to a negative duration and expire at once
+function test_wait_with_a_huge_timeout_waits_for_the_exit(t)
+  for _, timeout in ipairs { 1 / 0, 1e300, 1e10 } do
+    local p = t:ok(proc.spawn { "sleep", "0.2" })
+    local r, msg = p:wait(timeout)
+    t:ok(r, tostring(timeout) .. ": " .. tostring(msg))
+    t:eq({ r and r.code, p:running() }, { 0, false }, tostring(timeout))
+  end
+end
+
 function test_kill_accepts_names_and_numbers(t)
   for _, sig in ipairs{ { "TERM", 15 }, { "SIGINT", 2 }, { "hup", 1 }, { 9, 9 } } do
     local p = t:ok(proc.spawn{ "sleep", "100" })
