@@ -48,13 +48,25 @@ var allKinds = []Kind{KindCgroup, KindIPC, KindMnt, KindNet, KindPID, KindUTS}
 // AnyKind a pid or process means all of its namespaces but user and time.
 // Type errors raise; failures to open return an OpError.
 func (vm *VM) ResolveNSRef(L *lua.LState, n int, kind Kind) (*Refs, error) {
+	return vm.ResolveNSRefValue(L.Get(n), kind, vm.argFail(L, n))
+}
+
+// ResolveNSRefValue resolves v as ResolveNSRef does, for a value that is not
+// an argument of its own — an option — and raises through fail, which names
+// the option (Opts.Fail).
+func (vm *VM) ResolveNSRefValue(v lua.LValue, kind Kind, fail func(format string, args ...any)) (*Refs, error) {
 	r := &Refs{}
-	err := vm.resolveInto(L, n, L.Get(n), kind, r)
+	err := vm.resolveInto(v, kind, r, fail)
 	if err != nil {
 		r.Release()
 		return nil, err
 	}
 	return r, nil
+}
+
+// argFail raises about argument n.
+func (vm *VM) argFail(L *lua.LState, n int) func(string, ...any) {
+	return func(format string, args ...any) { vm.ArgError(L, n, format, args...) }
 }
 
 // ResolveNSRefs accepts one nsref or a list of them (ns.with's first
@@ -67,7 +79,10 @@ func (vm *VM) ResolveNSRefs(L *lua.LState, n int) (*Refs, error) {
 	}
 	r := &Refs{}
 	for i := 1; i <= t.Len(); i++ {
-		if err := vm.resolveInto(L, n, t.RawGetInt(i), AnyKind, r); err != nil {
+		fail := func(format string, args ...any) {
+			vm.ArgError(L, n, "element %d: "+format, append([]any{i}, args...)...)
+		}
+		if err := vm.resolveInto(t.RawGetInt(i), AnyKind, r, fail); err != nil {
 			r.Release()
 			return nil, err
 		}
@@ -78,15 +93,15 @@ func (vm *VM) ResolveNSRefs(L *lua.LState, n int) (*Refs, error) {
 	return r, nil
 }
 
-func (vm *VM) resolveInto(L *lua.LState, n int, v lua.LValue, kind Kind, r *Refs) error {
+func (vm *VM) resolveInto(v lua.LValue, kind Kind, r *Refs, fail func(string, ...any)) error {
 	switch v := v.(type) {
 	case *lua.LUserData:
 		if h, ok := v.Value.(*Handle); ok {
 			if h.IsClosed() {
-				vm.ArgError(L, n, "attempt to use a closed nslua.ns")
+				fail("attempt to use a closed nslua.ns")
 			}
 			if kind >= 0 && h.Kind != kind {
-				vm.ArgError(L, n, "%s namespace expected, got %s", kind, h)
+				fail("%s namespace expected, got %s", kind, h)
 			}
 			r.Targets = append(r.Targets, Target{h.Kind, h.fd})
 			return nil
@@ -97,19 +112,19 @@ func (vm *VM) resolveInto(L *lua.LState, n int, v lua.LValue, kind Kind, r *Refs
 	case lua.LNumber:
 		pid, ok := PIDOf(v)
 		if !ok {
-			vm.ArgError(L, n, "invalid pid %v", v)
+			fail("invalid pid %v", v)
 		}
 		return vm.resolvePID(pid, kind, r)
 	case lua.LString:
 		s := string(v)
 		if s == "" || strings.IndexByte(s, 0) >= 0 {
-			vm.ArgError(L, n, "invalid namespace reference %s", Quote(s))
+			fail("invalid namespace reference %s", Quote(s))
 		}
 		path := s
 		want := kind
 		if !strings.Contains(s, "/") {
 			if kind >= 0 && kind != KindNet {
-				vm.ArgError(L, n, "a netns name cannot stand for a %s namespace", kind)
+				fail("a netns name cannot stand for a %s namespace", kind)
 			}
 			path, want = NetnsPath(s), KindNet
 		}
@@ -121,7 +136,7 @@ func (vm *VM) resolveInto(L *lua.LState, n int, v lua.LValue, kind Kind, r *Refs
 		r.Targets = append(r.Targets, Target{k, fd})
 		return nil
 	}
-	vm.TypeError(L, n, "namespace reference (handle, pid, process, netns name or path)")
+	fail("namespace reference (handle, pid, process, netns name or path) expected, got %s", TypeName(v))
 	return nil
 }
 

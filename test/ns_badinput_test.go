@@ -136,7 +136,7 @@ var badInputCases = []struct{ code, want string }{
 	{`proc.find("")`, "raise:empty process name"},
 	{`proc.find({})`, "raise:name or ns expected"},
 	{`proc.find({nam = "x"})`, `raise:unknown option "nam" (expected name, ns)`},
-	{`proc.find({ns = true})`, `raise:option "ns": namespace reference expected, got boolean`},
+	{`proc.find({ns = true})`, `raise:bad argument #1 to 'find' (option "ns": namespace reference (handle, pid, process, netns name or path) expected, got boolean)`},
 	{`proc.find({ns = 99999999})`, "fail:ENOENT"},
 	{`proc.find("a\0b")`, "raise:NUL"},
 	{`proc.mounts()`, "raise:bad argument #1 to 'mounts' (pid or process expected, got "},

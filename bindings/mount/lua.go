@@ -155,9 +155,7 @@ func (b binding) proc(L *lua.LState) int {
 	f := b.optFlags(L, 2, o)
 	pidns := -1
 	if o.Has("pidns") {
-		L.Push(o.Get("pidns"))
-		refs, err := b.vm.ResolveNSRef(L, L.GetTop(), engine.KindPID)
-		L.Pop(1)
+		refs, err := o.ResolveNSRefOpt("pidns", engine.KindPID)
 		if err != nil {
 			return engine.Fail(L, err)
 		}

@@ -161,14 +161,7 @@ func (b *binding) find(L *lua.LState) int {
 		o := vm.CheckOpts(L, 1, "name", "ns")
 		name = o.String("name", "")
 		if o.Has("ns") {
-			switch v := o.Get("ns").(type) {
-			case lua.LNumber, lua.LString, *lua.LUserData:
-			default:
-				o.Fail("ns", "namespace reference expected, got %s", engine.TypeName(v))
-			}
-			L.Push(o.Get("ns"))
-			refs, err := vm.ResolveNSRef(L, L.GetTop(), engine.AnyKind)
-			L.Pop(1)
+			refs, err := o.ResolveNSRefOpt("ns", engine.AnyKind)
 			if err != nil {
 				return engine.Fail(L, err)
 			}

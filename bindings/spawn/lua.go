@@ -458,11 +458,14 @@ func (b *binding) resolve(L *lua.LState, o *engine.Opts, what string, v lua.LVal
 	switch v.(type) {
 	case lua.LNumber, lua.LString, *lua.LUserData:
 	default:
-		o.Fail(what, `"new" or a namespace reference (handle, pid, process, netns name or path) expected, got %s`, engine.TypeName(v))
+		expected := "a namespace reference (handle, pid, process, netns name or path)"
+		if what != "join" {
+			expected = `"new" or ` + expected
+		}
+		o.Fail(what, "%s expected, got %s", expected, engine.TypeName(v))
 	}
-	L.Push(v)
-	defer L.Pop(1)
-	r, err := b.vm.ResolveNSRef(L, L.GetTop(), k)
+	fail := func(format string, args ...any) { o.Fail(what, format, args...) }
+	r, err := b.vm.ResolveNSRefValue(v, k, fail)
 	if err != nil {
 		return nil, err
 	}
@@ -472,7 +475,7 @@ func (b *binding) resolve(L *lua.LState, o *engine.Opts, what string, v lua.LVal
 				if !differs(pid, uk) {
 					continue
 				}
-				x, err := b.vm.ResolveNSRef(L, L.GetTop(), uk)
+				x, err := b.vm.ResolveNSRefValue(v, uk, fail)
 				if err != nil {
 					r.Release()
 					return nil, err
