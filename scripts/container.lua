@@ -34,11 +34,15 @@ assert(it.nspid[#it.nspid] == 1, "the container's init is not pid 1 inside")
 assert(ns.hostname() ~= "busybox", "the container's hostname leaked to the host")
 
 local r = c:exec { "/bin/sh", "-c", "hostname; ps -o pid= | wc -l; ls /proc/1/root/bin/busybox" }
-io.write(r.stdout, r.stderr)
+io.stderr:write(r.stderr)
 local lines = {}
 for l in r.stdout:gmatch("[^\n]+") do table.insert(lines, l) end
+print("hostname inside: " .. tostring(lines[1]))
+print("processes seen inside: " .. tostring(lines[2]) .. " (sleep, sh, ps, wc)")
+print("the init's root holds: " .. tostring(lines[3]))
 assert(r.code == 0 and lines[1] == "busybox", "hostname inside: " .. tostring(lines[1]))
 assert(tonumber(lines[2]) <= 4, "the container sees " .. tostring(lines[2]) .. " processes")
+assert(lines[3] == "/proc/1/root/bin/busybox", "the init's root has no /bin/busybox")
 c:stop(0.2)
 assert(not p:running(), "the container's init still runs")
 print("ok: the container had its own namespaces, hostname and process list")

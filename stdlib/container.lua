@@ -51,8 +51,72 @@ for _, c in ipairs { "chown", "dac_override", "dac_read_search", "fowner", "fset
   M.CAPS[c] = true
 end
 
-local function fail(level, fmt, ...)
-  error("container: " .. string.format(fmt, ...), level + 1)
+-- Errors. Every function a script calls is made with public() or method():
+-- whatever goes wrong inside raises "container: ..." with no position, and
+-- the wrapper raises it again once, at the line of the script that called
+-- it (as error(msg, 2) would, but right also through tail calls).
+local function fail(fmt, ...)
+  error("container: " .. string.format(fmt, ...), 0)
+end
+
+local getinfo = debug and debug.getinfo -- a script may have removed debug: no positions then
+
+-- caller_position is "source:line: " of the Lua line that called the
+-- function that calls caller_position ("" when there is none). gopher-lua
+-- answers a level lost to a tail call with the bottom frame (the main
+-- chunk, at whatever line it is): after a tail call those are skipped, to
+-- the frame that made the call that ended in one; C functions (pcall) are
+-- skipped as error() skips them.
+local function caller_position()
+  if not getinfo then return "" end
+  local me = getinfo(2, "S")
+  local tail = me and me.what == "tail"
+  local level, bottom, info = 3, nil, nil
+  while true do
+    info = getinfo(level, "Sl")
+    if not info then info = bottom; break end
+    if tail and info.what == "main" then
+      bottom = info
+    elseif info.what ~= "G" then
+      break
+    else
+      tail = false
+    end
+    level = level + 1
+  end
+  if not info or info.currentline < 1 then return "" end
+  return string.format("%s:%d: ", info.source, info.currentline)
+end
+
+local function finish(pos, ok, ...)
+  if ok then return ... end
+  local err = ...
+  if type(err) ~= "string" then error(err, 0) end
+  err = err:gsub("^stdlib/container%.lua:%d+: ", "")
+  if err:sub(1, 11) ~= "container: " then err = "container: " .. err end
+  error(pos .. err, 0)
+end
+
+-- public(fn): fn as the module offers it, raising at the caller's line
+local function public(fn)
+  return function(...)
+    local pos = caller_position()
+    return finish(pos, pcall(fn, ...))
+  end
+end
+
+-- method(name, fn [, live]): public(fn) for c:name(...), which checks c
+-- (and with live, that it was not removed)
+local function method(name, fn, live)
+  return function(self, ...)
+    local pos = caller_position()
+    if getmetatable(self) ~= Container then
+      finish(pos, false, string.format("%s: a container expected as self (call it as c:%s(...)), got %s", name, name,
+        type(self)))
+    end
+    if live and self._removed then finish(pos, false, name .. ": the container was removed") end
+    return finish(pos, pcall(fn, self, ...))
+  end
 end
 
 local function sorted_keys(t)
@@ -62,10 +126,10 @@ local function sorted_keys(t)
   return table.concat(out, ", ")
 end
 
-local function check_keys(t, allowed, what, level)
+local function check_keys(t, allowed, what)
   for k in pairs(t) do
     if type(k) ~= "number" and not allowed[k] then
-      fail(level + 1, "%s: unknown option %q (expected %s)", what, tostring(k), sorted_keys(allowed))
+      fail("%s: unknown option %q (expected %s)", what, tostring(k), sorted_keys(allowed))
     end
   end
 end
@@ -73,42 +137,114 @@ end
 local function is_dir(p) return fs.type(p) == "dir" end
 local function exists(p) return fs.type(p) ~= nil end
 
--- checks of container.new's options, raising at the caller's line
-local function check_new(o)
-  if type(o) ~= "table" then fail(3, "new: table of options expected, got %s", type(o)) end
-  check_keys(o, NEW_KEYS, "new", 3)
-  if type(o.rootfs) ~= "string" or o.rootfs == "" then
-    fail(3, "new: rootfs (a directory holding the root file system) expected, got %s", type(o.rootfs))
+local function has_nul(s) return s:find("\0", 1, true) ~= nil end
+
+-- the name of a userdata's type: "nslua.ns", "nslua.process"
+local function udtype(v)
+  local mt = type(v) == "userdata" and getmetatable(v)
+  return type(mt) == "table" and rawget(mt, "__name") or nil
+end
+
+-- a uid_map or gid_map: proc.spawn's rules, checked before anything runs
+local function check_idmap(m, what)
+  if type(m) ~= "table" or #m == 0 then
+    fail("%s: a list of {inside, outside, count} expected, got %s", what, type(m) == "table" and "an empty table" or type(m))
   end
-  if not is_dir(o.rootfs) then fail(3, "new: rootfs %q is not a directory", o.rootfs) end
+  for i, e in ipairs(m) do
+    local good = type(e) == "table" and #e == 3
+    for j = 1, 3 do
+      local n = good and e[j]
+      good = good and type(n) == "number" and n == math.floor(n) and n >= 0 and n <= 4294967295
+    end
+    if not good then
+      fail("%s[%d]: {inside, outside, count} of integers from 0 to 4294967295 expected", what, i)
+    end
+  end
+end
+
+-- env: {NAME = value}, a name without '=' and a string (or number) value
+local function check_env(env, what)
+  if type(env) ~= "table" then fail("%s: table expected ({NAME = value}), got %s", what, type(env)) end
+  for k, v in pairs(env) do
+    if type(k) ~= "string" or k == "" or k:find("=", 1, true) or has_nul(k) then
+      fail("%s: names must be strings without '=' or NUL ({NAME = value}), got %s %s", what, type(k),
+        string.format("%q", tostring(k)))
+    end
+    if (type(v) ~= "string" and type(v) ~= "number") or (type(v) == "string" and has_nul(v)) then
+      fail("%s: %s: string value without NUL expected, got %s", what, k, type(v))
+    end
+  end
+end
+
+local NET_EXPECTED = '"none", "host", a container, a topology node or a network namespace reference ' ..
+    "(net handle, pid, process, netns name or nsfs path)"
+
+-- net: what container.new accepts; what it refers to is found at each run
+local function check_net(net)
+  if net == nil or net == "none" or net == "host" or getmetatable(net) == Container then return end
+  local t, ud = type(net), udtype(net)
+  if t == "string" then
+    if net == "" or has_nul(net) then fail("new: net: netns name or path expected, got %q", net) end
+  elseif t == "number" then
+    if net ~= math.floor(net) or net < 1 or net > 2147483647 then
+      fail("new: net: a pid (an integer > 0) expected, got %s", tostring(net))
+    end
+  elseif ud == "nslua.ns" then
+    if net.type ~= "net" then fail("new: net: a net namespace expected, got the %s namespace %s", net.type, tostring(net)) end
+  elseif ud == "nslua.process" then
+    return
+  elseif t == "table" and type(net.ns) == "function" then
+    return -- a topology node
+  else
+    fail("new: net: %s expected, got %s", NET_EXPECTED, ud or t)
+  end
+end
+
+-- checks of container.new's options, all made before anything is built
+local function check_new(o)
+  if type(o) ~= "table" then fail("new: table of options expected, got %s", type(o)) end
+  check_keys(o, NEW_KEYS, "new")
+  if type(o.rootfs) ~= "string" or o.rootfs == "" then
+    fail("new: rootfs (a directory holding the root file system) expected, got %s", type(o.rootfs))
+  end
+  if has_nul(o.rootfs) then fail("new: rootfs: path without NUL bytes expected, got %q", o.rootfs) end
+  if not is_dir(o.rootfs) then fail("new: rootfs %q is not a directory", o.rootfs) end
   for _, k in ipairs { "overlay", "readonly", "no_new_privs" } do
-    if o[k] ~= nil and type(o[k]) ~= "boolean" then fail(3, "new: %s: boolean expected, got %s", k, type(o[k])) end
+    if o[k] ~= nil and type(o[k]) ~= "boolean" then fail("new: %s: boolean expected, got %s", k, type(o[k])) end
   end
   for _, k in ipairs { "hostname", "cwd" } do
-    if o[k] ~= nil and type(o[k]) ~= "string" then fail(3, "new: %s: string expected, got %s", k, type(o[k])) end
+    if o[k] ~= nil and type(o[k]) ~= "string" then fail("new: %s: string expected, got %s", k, type(o[k])) end
   end
+  if o.hostname and (o.hostname == "" or #o.hostname > 64 or has_nul(o.hostname)) then
+    fail("new: hostname: 1 to 64 bytes without NUL expected, got %d bytes%s", #o.hostname,
+      has_nul(o.hostname) and " with a NUL" or "")
+  end
+  if o.cwd and (o.cwd == "" or has_nul(o.cwd)) then fail("new: cwd: path without NUL bytes expected, got %q", o.cwd) end
   local user = o.user or "host"
   if type(user) == "table" then
-    check_keys(user, { uid_map = true, gid_map = true }, "new: user", 3)
-    if not user.uid_map then fail(3, "new: user: maps need uid_map (and gid_map)") end
+    check_keys(user, { uid_map = true, gid_map = true }, "new: user")
+    if not user.uid_map then fail("new: user: maps need uid_map (and gid_map)") end
+    check_idmap(user.uid_map, "new: user: uid_map")
+    if user.gid_map ~= nil then check_idmap(user.gid_map, "new: user: gid_map") end
   elseif user ~= "host" and user ~= "auto" then
-    fail(3, 'new: user: "host", "auto" or {uid_map=, gid_map=} expected, got %s', tostring(user))
+    fail('new: user: "host", "auto" or {uid_map=, gid_map=} expected, got %s', tostring(user))
   end
+  check_net(o.net)
   if o.mounts ~= nil then
-    if type(o.mounts) ~= "table" then fail(3, "new: mounts: list of mount specs expected, got %s", type(o.mounts)) end
+    if type(o.mounts) ~= "table" then fail("new: mounts: list of mount specs expected, got %s", type(o.mounts)) end
     local ok, err = pcall(mount.apply, o.mounts, { check = true })
     if not ok then
       local msg = tostring(err):gsub("^.-bad argument #1 to 'apply' %((.*)%)$", "%1"):gsub("^specs%[", "mounts[")
-      fail(3, "new: %s", msg)
+      fail("new: %s", msg)
     end
   end
-  if o.env ~= nil and type(o.env) ~= "table" then fail(3, "new: env: table expected, got %s", type(o.env)) end
+  if o.env ~= nil then check_env(o.env, "new: env") end
   if o.caps ~= nil then
-    if type(o.caps) ~= "table" then fail(3, "new: caps: list of capability names expected, got %s", type(o.caps)) end
+    if type(o.caps) ~= "table" then fail("new: caps: list of capability names expected, got %s", type(o.caps)) end
     for i, c in ipairs(o.caps) do
-      if type(c) ~= "string" then fail(3, "new: caps[%d]: capability name expected, got %s", i, type(c)) end
+      if type(c) ~= "string" then fail("new: caps[%d]: capability name expected, got %s", i, type(c)) end
       if not M.CAPS[c:lower():gsub("^cap_", "")] then
-        fail(3, "new: caps[%d]: unknown capability %q (expected names like net_admin, chown, sys_admin)", i, c)
+        fail("new: caps[%d]: unknown capability %q (expected names like net_admin, chown, sys_admin)", i, c)
       end
     end
   end
@@ -116,10 +252,17 @@ end
 
 --- container.new{rootfs=, overlay=true, hostname=, user=, net=, mounts=, env=,
 --- cwd=, readonly=, caps=, no_new_privs=} -> container
-function M.new(o)
+M.new = public(function(o)
   check_new(o)
   local c = setmetatable({}, Container)
   for k, v in pairs(o) do c["_" .. k] = v end
+  -- copies of what was checked, so that a later change to the caller's
+  -- tables cannot slip past the checks
+  if o.env then
+    c._env = {}
+    for k, v in pairs(o.env) do c._env[k] = v end
+  end
+  if type(o.user) == "table" then c._user = { uid_map = o.user.uid_map, gid_map = o.user.gid_map } end
   -- paths are resolved now: the threads that mount them later have their
   -- working directory reset by entering a mount namespace
   c._rootfs = assert(fs.abspath(o.rootfs))
@@ -143,7 +286,7 @@ function M.new(o)
   -- while the script goes on
   if c._net == "none" then ns.prepare("net", { lo = true }) end
   return c
-end
+end)
 
 -- the container's environment: runc's minimal one, then the user's
 local function environment(c, extra, tty)
@@ -203,36 +346,50 @@ local function proc_specs()
   return specs
 end
 
--- net: "none" -> a new netns with lo up (made in build); "host" -> nil; a
--- container -> its init's; a topology node -> node:ns(); otherwise an
--- nsref. Returns a reference ns.with and proc.spawn take as a network
--- namespace, and whether it is ours to close.
+-- network resolves net= for one run: nil for "none" (build makes a netns)
+-- and "host"; else a handle of a network namespace, and whether it is ours
+-- to close. A name, path, pid or process is opened anew each run (a netns
+-- may come and go between runs), a path checked to be a network namespace.
 local function network(c)
   local net = c._net
   if net == "host" or net == "none" then return nil end
   if getmetatable(net) == Container then
-    if not (net._proc and net._proc:running()) then fail(4, "net: that container is not running") end
+    if not (net._proc and net._proc:running()) then fail("net: that container is not running") end
     net = net._proc
-  elseif type(net) == "table" and type(net.ns) == "function" then
-    net = net:ns() -- a topology node
+  elseif type(net) == "table" then
+    net = net:ns() -- a topology node: its handle, closed when the topology stops
+    if udtype(net) ~= "nslua.ns" or net.type ~= "net" then fail("net: the node's ns() gave no network namespace") end
+    return net, false
   end
-  if type(net) == "number" then return assert(ns.open("net", net)), true end
-  if type(net) == "userdata" and net.type == nil and net.pid then
-    return assert(net:ns("net")), true -- a process: its network namespace only
+  if udtype(net) == "nslua.ns" then return net, false end
+  local h, msg
+  if udtype(net) == "nslua.process" then
+    h, msg = net:ns("net")
+  elseif type(net) == "string" and net:find("/", 1, true) then
+    h, msg = ns.open(net)
+    if h and h.type ~= "net" then
+      local kind = h.type
+      h:close()
+      fail("net: %s is a %s namespace, not a net one", net, kind)
+    end
+  else
+    h, msg = ns.open("net", net) -- a netns name or a pid
   end
-  return net
+  if not h then fail("net: %s", tostring(msg)) end
+  return h, true
 end
 
 -- the script's own mount namespace, a target for ns.with that it is in
 -- already: the worker starts where the script is and unshares from there
 local self_mnt
 
-local function run_options(c, spec, level)
-  if type(spec) ~= "table" then fail(level + 1, "argv list or options table expected, got %s", type(spec)) end
-  check_keys(spec, RUN_KEYS, "run", level + 1)
+local function run_options(c, spec, what)
+  if type(spec) ~= "table" then fail("%s: argv list or options table expected, got %s", what, type(spec)) end
+  check_keys(spec, RUN_KEYS, what)
   local argv = spec.argv or {}
   if not spec.argv then for i = 1, #spec do argv[i] = spec[i] end end
-  if #argv == 0 then fail(level + 1, 'argv expected: a list like {"/bin/sh", "-c", "..."}') end
+  if type(argv) ~= "table" or #argv == 0 then fail('%s: argv expected: a list like {"/bin/sh", "-c", "..."}', what) end
+  if spec.env ~= nil then check_env(spec.env, what .. ": env") end
   local o = { argv = argv }
   for _, k in ipairs { "stdin", "stdout", "stderr", "tty", "timeout", "kill_grace", "max_output", "uid", "gid" } do
     o[k] = spec[k]
@@ -247,13 +404,13 @@ end
 -- spawn, raising the failure triple's message
 local function call_spawn(fn, opts)
   local p, msg = fn(opts)
-  if p == nil then fail(4, "%s", tostring(msg)) end
+  if p == nil then fail("%s", tostring(msg)) end
   return p
 end
 
 -- build makes a fresh container and runs fn (proc.spawn or proc.run) in it
-local function build(c, spec, fn)
-  local opts = run_options(c, spec, 3)
+local function build(c, spec, fn, what)
+  local opts = run_options(c, spec, what)
   local nsopt = { mnt = "new", pid = "new", uts = "new", ipc = "new", cgroup = "new" }
   if c._user == "auto" then
     nsopt.user = "new"
@@ -263,95 +420,92 @@ local function build(c, spec, fn)
   end
   opts.ns, opts.hostname, opts.root = nsopt, c._hostname, c._rootfs
   opts.mounts = proc_specs()
-  local ok, netns, own = pcall(network, c)
-  if not ok then error(netns, 0) end
   self_mnt = self_mnt or assert(ns.current("mnt"))
+  local netns, own = network(c)
   -- a new netns with lo up: the kernel makes it on the other core while
   -- the root is built here (new started the first one)
   if c._net == "none" then ns.prepare("net", { lo = true }) end
   local fresh -- a handle on the new netns: the payload's process holds it once it runs
-  local ok2, res = pcall(ns.with, netns or self_mnt, function()
+  local ok, res, msg = pcall(ns.with, netns or self_mnt, function()
     -- a worker thread: the namespaces it unshares and enters are its own and
     -- end with it, so the root built here is never seen by the script or the
     -- host
     assert(ns.unshare("mnt"))
     local root, rest = root_specs(c)
-    local made, msg = mount.apply(root, { root = c._rootfs })
+    local made, err = mount.apply(root, { root = c._rootfs })
     if made and c._net == "none" then
       fresh = assert(ns.create("net", { lo = true }))
       assert(ns.enter(fresh))
     end
-    if made then made, msg = mount.apply(rest, { root = c._rootfs }) end
-    if not made then fail(5, "building the root file system: %s", msg) end
-    return call_spawn(fn, opts)
+    if made then made, err = mount.apply(rest, { root = c._rootfs }) end
+    if not made then fail("building the root file system: %s", err) end
+    local p = call_spawn(fn, opts)
+    return p
   end)
   if fresh then fresh:close() end
   if own then netns:close() end
-  if not ok2 then error(res, 0) end
+  if not ok then
+    if type(res) == "string" and res:find("attempt to use a closed nslua.ns", 1, true) then
+      fail("net: the namespace handle was closed")
+    end
+    error(res, 0)
+  end
+  -- ns.with's own failure (entering the namespace): its nil, message
+  if res == nil then fail("%s%s", netns and "net: " or "", tostring(msg)) end
   return res
-end
-
--- rethrow raises err again at the caller of a method, without the position
--- inside this file that a nested error picked up
-local function rethrow(err, level)
-  if type(err) == "string" then err = err:gsub("^stdlib/container%.lua:%d+: ", "") end
-  error(err, level + 1)
 end
 
 --- c:run(argv_or_opts) -> result: build a container, run argv in it, wait.
-function Container:run(spec)
-  self:_alive()
-  local ok, res = pcall(build, self, spec, proc.run)
-  if not ok then rethrow(res, 2) end
-  return res
-end
+Container.run = method("run", function(self, spec)
+  return build(self, spec, proc.run, "run")
+end, true)
 
 --- c:start(argv_or_opts) -> process: build a container with argv as its init.
-function Container:start(spec)
-  self:_alive()
-  if self._proc and self._proc:running() then fail(2, "start: already running (pid %d)", self._proc.pid) end
-  local ok, res = pcall(build, self, spec, proc.spawn)
-  if not ok then rethrow(res, 2) end
-  self._proc = res
-  return res
-end
+Container.start = method("start", function(self, spec)
+  if self._proc and self._proc:running() then fail("start: already running (pid %d)", self._proc.pid) end
+  self._proc = build(self, spec, proc.spawn, "start")
+  return self._proc
+end, true)
 
 --- c:exec(argv_or_opts) -> result: run another command in the running
 --- container (docker exec): it joins every namespace of the container's init.
-function Container:exec(spec)
-  self:_alive()
-  if not (self._proc and self._proc:running()) then fail(2, "exec: the container is not running (use c:start)") end
-  local opts = run_options(self, spec, 2)
+Container.exec = method("exec", function(self, spec)
+  if not (self._proc and self._proc:running()) then fail("exec: the container is not running (use c:start)") end
+  local opts = run_options(self, spec, "exec")
   opts.join = self._proc
-  local ok, res = pcall(call_spawn, proc.run, opts)
-  if not ok then rethrow(res, 2) end
+  return call_spawn(proc.run, opts)
+end, true)
+
+-- stop ends the init: SIGTERM, SIGKILL after grace seconds
+local function stop(self, grace)
+  if grace ~= nil and (type(grace) ~= "number" or grace ~= grace or grace < 0 or grace == math.huge) then
+    fail("stop: bad argument #1 (grace: seconds, a finite number >= 0, expected, got %s %s)", type(grace),
+      tostring(grace))
+  end
+  local p = self._proc
+  if not p then return nil end
+  if p:running() then
+    p:kill("TERM")
+    local res, msg, code = p:wait(grace or 1)
+    if res then return res end
+    if code ~= "ETIMEDOUT" then fail("stop: %s", tostring(msg)) end
+    p:kill("KILL")
+  end
+  local res, msg = p:wait()
+  if not res then fail("stop: %s", tostring(msg)) end
   return res
 end
 
 --- c:stop([grace]) -> result or nil: SIGTERM to the init, SIGKILL after grace
 --- seconds (default 1); the result of the init, nil when none was running.
-function Container:stop(grace)
-  local p = self._proc
-  if not p then return nil end
-  if p:running() then
-    p:kill("TERM")
-    local res = p:wait(grace or 1)
-    if res then return res end
-    p:kill("KILL")
-  end
-  return (p:wait())
-end
+Container.stop = method("stop", stop)
 
 --- c:remove(): stop it and forget it; the container cannot be used again.
-function Container:remove()
-  self:stop(0.5)
+Container.remove = method("remove", function(self)
+  stop(self, 0.5)
   self._proc = nil
   self._removed = true
-end
-
-function Container:_alive()
-  if self._removed then fail(3, "the container was removed") end
-end
+end)
 
 Container.__index = function(c, k)
   if k == "pid" then return c._proc and c._proc:running() and c._proc.pid or nil end
@@ -366,8 +520,9 @@ end
 
 -- the busybox applet list, read once from busybox itself
 local function applets(busybox)
-  local r = assert(proc.run { busybox, "--list-full", env = {} })
-  if r.code ~= 0 then fail(4, "rootfs_from_host: %s --list-full failed: %s", busybox, r.stderr) end
+  local r, msg = proc.run { busybox, "--list-full", env = {} }
+  if not r then fail("rootfs_from_host: %s", tostring(msg)) end
+  if r.code ~= 0 then fail("rootfs_from_host: %s --list-full failed: %s", busybox, r.stderr) end
   local out = {}
   for line in r.stdout:gmatch("[^\n]+") do table.insert(out, line) end
   return out
@@ -379,13 +534,20 @@ end
 --- with one symlink per applet. The links are relative ("../../bin/busybox"):
 --- absolute ones would point outside the root until pivot_root and break
 --- after it in other tools.
-function M.rootfs_from_host(dir, o)
-  if type(dir) ~= "string" or dir == "" then fail(2, "rootfs_from_host: directory path expected, got %s", type(dir)) end
+M.rootfs_from_host = public(function(dir, o)
+  if type(dir) ~= "string" or dir == "" then fail("rootfs_from_host: directory path expected, got %s", type(dir)) end
+  if has_nul(dir) then fail("rootfs_from_host: directory path without NUL bytes expected, got %q", dir) end
   o = o or {}
-  if type(o) ~= "table" then fail(2, "rootfs_from_host: options table expected, got %s", type(o)) end
-  check_keys(o, { busybox = true }, "rootfs_from_host", 2)
-  local root = dir:sub(1, 1) == "/" and "/" or "."
-  assert(mount.apply({ { type = "dir", target = dir } }, { root = root }))
+  if type(o) ~= "table" then fail("rootfs_from_host: options table expected, got %s", type(o)) end
+  check_keys(o, { busybox = true }, "rootfs_from_host")
+  if o.busybox ~= nil and type(o.busybox) ~= "boolean" then
+    fail("rootfs_from_host: busybox: boolean expected, got %s", type(o.busybox))
+  end
+  local function apply(specs, root)
+    local ok, msg = mount.apply(specs, { root = root })
+    if not ok then fail("rootfs_from_host: %s", tostring(msg)) end
+  end
+  apply({ { type = "dir", target = dir } }, dir:sub(1, 1) == "/" and "/" or ".")
   local specs = {}
   for _, d in ipairs { "bin", "sbin", "usr/bin", "usr/sbin", "etc", "dev", "proc", "sys", "run", "var", "home" } do
     table.insert(specs, { type = "dir", target = "/" .. d })
@@ -394,7 +556,7 @@ function M.rootfs_from_host(dir, o)
   table.insert(specs, { type = "dir", target = "/root", mode = "700" })
   if o.busybox ~= false then
     local busybox = "/bin/busybox"
-    if not exists(busybox) then fail(2, "rootfs_from_host: %s is missing (apt install busybox-static)", busybox) end
+    if not exists(busybox) then fail("rootfs_from_host: %s is missing (apt install busybox-static)", busybox) end
     table.insert(specs, { type = "copy", source = busybox, target = "/bin/busybox" })
     for _, path in ipairs(applets(busybox)) do
       if path ~= "bin/busybox" then
@@ -404,9 +566,10 @@ function M.rootfs_from_host(dir, o)
       end
     end
   end
-  assert(mount.apply(specs, { root = dir }))
+  apply(specs, dir)
   local function write(name, text)
-    local f = assert(io.open(dir .. "/etc/" .. name, "w"))
+    local f, msg = io.open(dir .. "/etc/" .. name, "w")
+    if not f then fail("rootfs_from_host: %s", tostring(msg)) end
     f:write(text)
     f:close()
   end
@@ -414,6 +577,6 @@ function M.rootfs_from_host(dir, o)
   write("group", "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n")
   write("hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost\n")
   return dir
-end
+end)
 
 return M

@@ -1,7 +1,8 @@
 ---@meta container
 -- LuaLS definitions for nslua's container module (stdlib/container.lua;
 -- docs/container.md; API.md "container"). Unlike the native modules it
--- raises on failure, with the low-level message inside.
+-- raises on failure, with the low-level message inside, at the line of the
+-- script that called it.
 --
 --   local container = require "container"
 --   local c = container.new{rootfs = container.rootfs_from_host("/tmp/rootfs")}
@@ -11,11 +12,11 @@
 ---@class nslua.containeropts
 ---@field rootfs string a directory holding the root file system
 ---@field overlay boolean? an overlay with a throw-away upper layer over rootfs (default true)
----@field hostname string? (default "container")
+---@field hostname string? 1 to 64 bytes, no NUL (default "container")
 ---@field user ("host"|"auto"|{uid_map: integer[][], gid_map: integer[][]?})? "host" (default): root is the caller; "auto": a user namespace mapping 0..65535 to an unused range
----@field net ("none"|"host"|nslua.container|table|nslua.nsref)? "none" (default: a netns with only lo), "host", another container, a topology node, or an nsref
+---@field net ("none"|"host"|nslua.container|table|nslua.nsref)? "none" (default: a netns with only lo), "host", another container, a topology node, or a reference to a net namespace (a handle of type net, pid, process, netns name, nsfs path)
 ---@field mounts nslua.mountspec[]? extra mounts, targets inside the root
----@field env table<string, string>? added to the minimal environment (PATH, HOME, HOSTNAME, TERM)
+---@field env table<string, string|number>? added to the minimal environment (PATH, HOME, HOSTNAME, TERM)
 ---@field cwd string? (default "/")
 ---@field readonly boolean? a read-only root
 ---@field caps string[]? capabilities kept in the bounding set (default: all of root's)
@@ -64,7 +65,8 @@ function Container:start(argv_or_opts) end
 function Container:exec(argv_or_opts) end
 
 ---SIGTERM to the init, SIGKILL after grace seconds (default 1): the init's
----result, nil when none was running.
+---result, nil when none was running. A grace that is not a finite number
+---of seconds (0 or more) raises.
 ---@param grace? number
 ---@return nslua.result|nil
 function Container:stop(grace) end
