@@ -352,7 +352,8 @@ func (d *decoder) hex4(at int) (rune, error) {
 }
 
 // EncodeError is a value JSON cannot represent. Path locates it in the value
-// ("$.nodes[2].rate", Lua indices); Msg says why.
+// ("$.nodes[2].rate", Lua indices; a long path keeps only its first and last
+// steps, a long key is cut short); Msg says why.
 type EncodeError struct {
 	Path string
 	Msg  string
@@ -366,7 +367,7 @@ func (e *EncodeError) Error() string { return "cannot encode " + e.Path + ": " +
 // level.
 func Encode(v any, indent string) ([]byte, error) {
 	e := &encoder{indent: indent}
-	if err := e.value(v, "$", 0); err != nil {
+	if err := e.value(v, nil, 0); err != nil {
 		return nil, err
 	}
 	return e.buf, nil
@@ -387,9 +388,9 @@ func (e *encoder) newline(depth int) {
 	}
 }
 
-func (e *encoder) value(v any, path string, depth int) error {
+func (e *encoder) value(v any, path *pathStep, depth int) error {
 	if depth > MaxDepth {
-		return &EncodeError{path, fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
+		return path.fail(fmt.Sprintf("nested deeper than %d levels", MaxDepth))
 	}
 	switch v := v.(type) {
 	case nil:
@@ -399,14 +400,14 @@ func (e *encoder) value(v any, path string, depth int) error {
 	case float64:
 		var err error
 		if e.buf, err = AppendNumber(e.buf, v); err != nil {
-			return &EncodeError{path, err.Error()}
+			return path.fail(err.Error())
 		}
 	case int:
 		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
 	case string:
 		var err error
 		if e.buf, err = AppendString(e.buf, v); err != nil {
-			return &EncodeError{path, err.Error()}
+			return path.fail(err.Error())
 		}
 	case []any:
 		if len(v) == 0 {
@@ -419,7 +420,7 @@ func (e *encoder) value(v any, path string, depth int) error {
 				e.buf = append(e.buf, ',')
 			}
 			e.newline(depth + 1)
-			if err := e.value(x, fmt.Sprintf("%s[%d]", path, i+1), depth+1); err != nil {
+			if err := e.value(x, path.index(i+1), depth+1); err != nil {
 				return err
 			}
 		}
@@ -443,37 +444,95 @@ func (e *encoder) value(v any, path string, depth int) error {
 			e.newline(depth + 1)
 			var err error
 			if e.buf, err = AppendString(e.buf, k); err != nil {
-				return &EncodeError{path, "key " + strconv.Quote(k) + ": " + err.Error()}
+				return path.fail("key " + quoteKey(k) + ": " + err.Error())
 			}
 			e.buf = append(e.buf, ':')
 			if e.indent != "" {
 				e.buf = append(e.buf, ' ')
 			}
-			if err := e.value(v[k], KeyPath(path, k), depth+1); err != nil {
+			if err := e.value(v[k], path.key(k), depth+1); err != nil {
 				return err
 			}
 		}
 		e.newline(depth)
 		e.buf = append(e.buf, '}')
 	default:
-		return &EncodeError{path, fmt.Sprintf("unsupported Go type %T", v)}
+		return path.fail(fmt.Sprintf("unsupported Go type %T", v))
 	}
 	return nil
 }
 
-// KeyPath extends a path by an object key: $.name, or $["odd key"].
-func KeyPath(path, k string) string {
-	ident := k != ""
-	for i, c := range k {
-		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
-			ident = false
-			break
+// pathStep is one step on the way from the root to the value being
+// encoded: an array index (Lua's, from 1) or an object key. The path is
+// only spelled out when an error needs it, so walking a value costs no
+// string building; nil is the root.
+type pathStep struct {
+	up *pathStep
+	k  string
+	i  int // > 0: an array element; else an object key
+}
+
+func (p *pathStep) index(i int) *pathStep  { return &pathStep{up: p, i: i} }
+func (p *pathStep) key(k string) *pathStep { return &pathStep{up: p, k: k} }
+
+func (p *pathStep) fail(msg string) *EncodeError { return &EncodeError{Path: p.String(), Msg: msg} }
+
+// pathEnds is how many steps a long path keeps at each end: the message of
+// a value nested 1000 deep names where it starts and where it failed, not
+// every level in between.
+const pathEnds = 4
+
+// String spells the path as $.nodes[2].name: a key that is an identifier
+// after a dot, any other key quoted in brackets (shortened when long), and
+// with more than 2*pathEnds steps the middle ones as "…".
+func (p *pathStep) String() string {
+	var steps []*pathStep
+	for s := p; s != nil; s = s.up {
+		steps = append(steps, s)
+	}
+	b := []byte("$")
+	for i := len(steps) - 1; i >= 0; i-- {
+		if n := len(steps); n > 2*pathEnds && i == n-1-pathEnds {
+			b = append(b, "…"...)
+			i = pathEnds - 1
+		}
+		s := steps[i]
+		switch {
+		case s.i > 0:
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.i), 10)
+			b = append(b, ']')
+		case isIdent(s.k) && len(s.k) <= maxKeyLen:
+			b = append(b, '.')
+			b = append(b, s.k...)
+		default:
+			b = append(b, '[')
+			b = append(b, quoteKey(s.k)...)
+			b = append(b, ']')
 		}
 	}
-	if ident {
-		return path + "." + k
+	return string(b)
+}
+
+// maxKeyLen is the longest key an error message quotes whole.
+const maxKeyLen = 64
+
+// quoteKey quotes an object key for an error message, Go-escaped, cut
+// short with "..." after maxKeyLen bytes.
+func quoteKey(k string) string {
+	if len(k) > maxKeyLen {
+		return strconv.Quote(k[:maxKeyLen-3]) + "..."
 	}
-	return path + "[" + strconv.Quote(k) + "]"
+	return strconv.Quote(k)
+}
+
+func isIdent(k string) bool {
+	for i, c := range k {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return k != ""
 }
 
 // AppendNumber writes f as a JSON number: integers without a fraction or

@@ -164,6 +164,39 @@ func TestEncodeErrors(t *testing.T) {
 	}
 }
 
+// Error paths stay short: a deep value names its first and last steps, a
+// long key is cut.
+func TestEncodeErrorPath(t *testing.T) {
+	deep := any(1.0)
+	for i := 0; i < MaxDepth+1; i++ {
+		deep = []any{deep}
+	}
+	deepObj := any(math.NaN())
+	for i := 0; i < 9; i++ {
+		deepObj = map[string]any{"k": deepObj}
+	}
+	long := strings.Repeat("x", 100000)
+	tests := []struct {
+		in   any
+		want string
+	}{
+		{deep, "cannot encode $[1][1][1][1]…[1][1][1][1]: nested deeper than 1000 levels"},
+		{deepObj, "cannot encode $.k.k.k.k….k.k.k.k: NaN has no JSON representation"},
+		{[]any{[]any{[]any{[]any{[]any{[]any{[]any{[]any{math.NaN()}}}}}}}}, "cannot encode $[1][1][1][1][1][1][1][1]: NaN"},
+		{map[string]any{long: math.NaN()}, `cannot encode $["` + strings.Repeat("x", 61) + `"...]: NaN`},
+		{map[string]any{long + "\xff": 1.0}, `cannot encode $: key "` + strings.Repeat("x", 61) + `"...: string is not valid UTF-8`},
+	}
+	for _, tt := range tests {
+		_, err := Encode(tt.in, "")
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("Encode(%.40v): got error %.300v, want %q", tt.in, err, tt.want)
+		}
+		if err != nil && len(err.Error()) > 300 {
+			t.Errorf("Encode(%.40v): error of %d bytes", tt.in, len(err.Error()))
+		}
+	}
+}
+
 // The decoder agrees with encoding/json on what is JSON (it is stricter only
 // about UTF-8, lone surrogates, depth and range), and what it decodes encodes
 // back to text that decodes to the same value.

@@ -72,7 +72,7 @@ func open(vm *engine.VM, L *lua.LState) lua.LValue {
 				o.Fail("indent", "number or string expected, got %s", engine.TypeName(iv))
 			}
 			vm.NoMoreArgs(L, 2)
-			g, err := c.toGo(v, "$", map[*lua.LTable]bool{}, 0)
+			g, err := c.toGo(v, nil, map[*lua.LTable]bool{}, 0)
 			if err != nil {
 				vm.ArgError(L, 1, "%v", err)
 			}
@@ -150,9 +150,9 @@ func (c *converter) toLua(L *lua.LState, v any) lua.LValue {
 // toGo converts a Lua value for Encode. visiting holds the tables on the path
 // from the root: meeting one again is a cycle (a table reached twice along
 // different paths is fine).
-func (c *converter) toGo(v lua.LValue, path string, visiting map[*lua.LTable]bool, depth int) (any, error) {
+func (c *converter) toGo(v lua.LValue, path *pathStep, visiting map[*lua.LTable]bool, depth int) (any, error) {
 	if depth > MaxDepth {
-		return nil, &EncodeError{path, fmt.Sprintf("nested deeper than %d levels", MaxDepth)}
+		return nil, path.fail(fmt.Sprintf("nested deeper than %d levels", MaxDepth))
 	}
 	switch v := v.(type) {
 	case *lua.LNilType:
@@ -167,19 +167,19 @@ func (c *converter) toGo(v lua.LValue, path string, visiting map[*lua.LTable]boo
 		if v == c.null {
 			return nil, nil
 		}
-		return nil, &EncodeError{path, "a " + engine.TypeName(v) + " value has no JSON form"}
+		return nil, path.fail("a " + engine.TypeName(v) + " value has no JSON form")
 	case *lua.LTable:
 		if visiting[v] {
-			return nil, &EncodeError{path, "cycle: the table contains itself"}
+			return nil, path.fail("cycle: the table contains itself")
 		}
 		visiting[v] = true
 		defer delete(visiting, v)
 		return c.tableToGo(v, path, visiting, depth)
 	}
-	return nil, &EncodeError{path, "a " + v.Type().String() + " value has no JSON form"}
+	return nil, path.fail("a " + v.Type().String() + " value has no JSON form")
 }
 
-func (c *converter) tableToGo(t *lua.LTable, path string, visiting map[*lua.LTable]bool, depth int) (any, error) {
+func (c *converter) tableToGo(t *lua.LTable, path *pathStep, visiting map[*lua.LTable]bool, depth int) (any, error) {
 	marked := t.Metatable == c.arrayMT
 	var nkeys, nstr, maxInt int
 	var bad lua.LValue
@@ -204,7 +204,7 @@ func (c *converter) tableToGo(t *lua.LTable, path string, visiting map[*lua.LTab
 	})
 	switch {
 	case bad != nil:
-		return nil, &EncodeError{path, "non-string key " + describeKey(bad) + " (object keys must be strings; an array has keys 1..n)"}
+		return nil, path.fail("non-string key " + describeKey(bad) + " (object keys must be strings; an array has keys 1..n)")
 	case nkeys == 0 && marked:
 		return []any{}, nil
 	case nkeys == 0:
@@ -212,7 +212,7 @@ func (c *converter) tableToGo(t *lua.LTable, path string, visiting map[*lua.LTab
 	case nstr == 0 && maxInt == nkeys:
 		arr := make([]any, nkeys)
 		for i := range arr {
-			x, err := c.toGo(t.RawGetInt(i+1), fmt.Sprintf("%s[%d]", path, i+1), visiting, depth+1)
+			x, err := c.toGo(t.RawGetInt(i+1), path.index(i+1), visiting, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -220,11 +220,11 @@ func (c *converter) tableToGo(t *lua.LTable, path string, visiting map[*lua.LTab
 		}
 		return arr, nil
 	case nstr == 0:
-		return nil, &EncodeError{path, fmt.Sprintf("sparse array: %d elements but largest index %d (an array needs keys 1..n; use json.null for holes)", nkeys, maxInt)}
+		return nil, path.fail(fmt.Sprintf("sparse array: %d elements but largest index %d (an array needs keys 1..n; use json.null for holes)", nkeys, maxInt))
 	case nstr < nkeys:
-		return nil, &EncodeError{path, "table mixes array elements and string keys (an object's keys must all be strings)"}
+		return nil, path.fail("table mixes array elements and string keys (an object's keys must all be strings)")
 	case marked:
-		return nil, &EncodeError{path, "table marked json.array has string keys"}
+		return nil, path.fail("table marked json.array has string keys")
 	}
 	obj := make(map[string]any, nkeys)
 	var err error
@@ -233,7 +233,7 @@ func (c *converter) tableToGo(t *lua.LTable, path string, visiting map[*lua.LTab
 			return
 		}
 		ks := string(k.(lua.LString))
-		obj[ks], err = c.toGo(x, KeyPath(path, ks), visiting, depth+1)
+		obj[ks], err = c.toGo(x, path.key(ks), visiting, depth+1)
 	})
 	if err != nil {
 		return nil, err

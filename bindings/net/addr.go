@@ -61,8 +61,12 @@ func (l *Link) AddrDel(p netip.Prefix) error {
 	return err
 }
 
-// Addrs lists the link's addresses. Equivalent to `ip addr show dev NAME`.
+// Addrs lists the link's addresses. Equivalent to `ip addr show dev NAME`:
+// a link that is gone is ENODEV, not an empty list.
 func (l *Link) Addrs() ([]AddrInfo, error) {
+	if err := l.mustExist("addrs"); err != nil {
+		return nil, err
+	}
 	return l.Conn.addrs(l.Index, "addrs", l.Name)
 }
 

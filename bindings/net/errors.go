@@ -9,6 +9,11 @@ import (
 	"github.com/nslua/nslua/engine"
 )
 
+// releasedText says why a Conn is gone. net lets go of a namespace when
+// ns.delete unpins it, when its topology stops and when the script closes
+// its last handle on it (DESIGN.md §2.4); any of them may be the cause.
+const releasedText = "its network namespace was released (by ns.delete, a topology's stop, or closing the script's last handle on it)"
+
 // opErr turns a netlink or syscall failure into an OpError reading
 // "EEXIST: veth(v0): file exists". netlink's "link not found" becomes
 // ENODEV, and a released namespace ENODEV with words saying so.
@@ -25,7 +30,7 @@ func opErr(op, arg string, err error) error {
 	case errors.As(err, &nf):
 		return &engine.OpError{Op: op, Arg: arg, Err: unix.ENODEV, Text: "no such link"}
 	case errors.Is(err, ErrReleased):
-		return &engine.OpError{Op: op, Arg: arg, Err: unix.ENODEV, Text: "its network namespace was released (ns.delete or topology stop)"}
+		return &engine.OpError{Op: op, Arg: arg, Err: unix.ENODEV, Text: releasedText}
 	}
 	var en unix.Errno
 	if !errors.As(err, &en) {
@@ -34,4 +39,20 @@ func opErr(op, arg string, err error) error {
 	// rootless, EPERM means a namespace nslua does not own: the host's
 	return engine.RootlessError(&engine.OpError{Op: op, Arg: arg, Err: err},
 		"change a network namespace it does not own, such as the host's", engine.WhyHostNS)
+}
+
+// maxArgLen is the longest operation argument a message repeats whole, as
+// engine.Quote has it for quoted strings.
+const maxArgLen = 80
+
+// shortArg keeps a huge argument (a sysctl key or netns path of 100 kB)
+// from flooding the failure message: it is cut after maxArgLen bytes.
+func shortArg(err error) error {
+	var oe *engine.OpError
+	if errors.As(err, &oe) && len(oe.Arg) > maxArgLen {
+		c := *oe
+		c.Arg = c.Arg[:maxArgLen-3] + "..."
+		return &c
+	}
+	return err
 }

@@ -1,6 +1,7 @@
 package net
 
 import (
+	"errors"
 	"fmt"
 	gonet "net"
 	"sort"
@@ -76,17 +77,34 @@ func infoOf(nl netlink.Link) *LinkInfo {
 }
 
 // Info asks the kernel about the link now. It also refreshes l.Name.
-func (l *Link) Info() (*LinkInfo, error) {
+func (l *Link) Info() (*LinkInfo, error) { return l.info("link") }
+
+// info is Info for operation op: a link that is gone is ENODEV, "no such
+// device", as the kernel says for a request on a missing ifindex.
+func (l *Link) info(op string) (*LinkInfo, error) {
 	h, err := l.Conn.handle()
 	if err != nil {
-		return nil, opErr("link", l.Name, err)
+		return nil, opErr(op, l.Name, err)
 	}
 	nl, err := h.LinkByIndex(l.Index)
+	var nf netlink.LinkNotFoundError
+	if errors.As(err, &nf) {
+		return nil, opErr(op, l.Name, unix.ENODEV)
+	}
 	if err != nil {
-		return nil, opErr("link", l.Name, err)
+		return nil, opErr(op, l.Name, err)
 	}
 	l.Name = nl.Attrs().Name
 	return infoOf(nl), nil
+}
+
+// mustExist fails with ENODEV for operation op when the link is gone. It
+// guards the operations whose netlink request would not notice: dumps
+// (addresses, qdiscs) filtered by ifindex in user space come back empty for
+// a missing link, and requests with nothing to change send nothing.
+func (l *Link) mustExist(op string) error {
+	_, err := l.info(op)
+	return err
 }
 
 // LinkByName finds a link by name. Equivalent to `ip link show NAME`.
@@ -296,7 +314,7 @@ func (l *Link) SetMaster(master int) error {
 // ifindex may change). Equivalent to `ip link set NAME netns NS`.
 func (l *Link) SetNS(to *Conn) error {
 	if to == l.Conn {
-		return nil
+		return l.mustExist("set")
 	}
 	if to.closed {
 		return opErr("set", l.Name, ErrReleased)
@@ -314,9 +332,9 @@ func (l *Link) SetNS(to *Conn) error {
 
 // Stats returns the link's 64-bit counters. Equivalent to `ip -s link show`.
 func (l *Link) Stats() (*netlink.LinkStatistics, error) {
-	info, err := l.Info()
+	info, err := l.info("stats")
 	if err != nil {
-		return nil, opErr("stats", l.Name, err)
+		return nil, err
 	}
 	if info.Stats == nil {
 		return &netlink.LinkStatistics{}, nil

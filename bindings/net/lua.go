@@ -2,8 +2,10 @@ package net
 
 import (
 	"fmt"
+	"math"
 	gonet "net"
 	"net/netip"
+	"strings"
 	"time"
 
 	lua "github.com/yuin/gopher-lua"
@@ -112,6 +114,7 @@ func (m *mod) target(fd int) (*Conn, error) {
 // connOpt resolves the nsref at o[key] (ns=, peer_ns=), the script's own
 // netns when absent.
 func (m *mod) connOpt(o *engine.Opts, key string) (*Conn, error) {
+	checkNSRefOpt(o, key)
 	refs, err := o.ResolveNSRefOpt(key, engine.KindNet)
 	if err != nil {
 		return nil, err
@@ -121,6 +124,24 @@ func (m *mod) connOpt(o *engine.Opts, key string) (*Conn, error) {
 	}
 	defer refs.Release()
 	return m.target(refs.Targets[0].Fd)
+}
+
+// checkNSRefOpt raises, naming the option, on the nsref values that
+// engine.ResolveNSRefOpt would pass to the resolver for the argument as a
+// whole: there a bad pid or string reads "bad argument #1 to 'links'
+// (invalid pid -1)", without saying which option held it. The rules are the
+// resolver's (engine/nsref.go resolveInto).
+func checkNSRefOpt(o *engine.Opts, key string) {
+	switch v := o.Get(key).(type) {
+	case lua.LNumber:
+		if pid := int(v); float64(pid) != float64(v) || pid <= 0 {
+			o.Fail(key, "invalid pid %v", v)
+		}
+	case lua.LString:
+		if s := string(v); s == "" || strings.IndexByte(s, 0) >= 0 {
+			o.Fail(key, "invalid namespace reference %s", engine.Quote(s))
+		}
+	}
 }
 
 // onThreadIn runs fn on a thread inside c's namespace: the thread running
@@ -236,10 +257,13 @@ func (m *mod) pushLink(L *lua.LState, l *Link) lua.LValue {
 
 func (m *mod) result(L *lua.LState, err error) int {
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	return engine.OK(L)
 }
+
+// fail pushes the failure triple for err, its argument shortened.
+func fail(L *lua.LState, err error) int { return engine.Fail(L, shortArg(err)) }
 
 // ---- link objects ----
 
@@ -345,7 +369,7 @@ func (m *mod) linkSet(L *lua.LState) int {
 	} else if v != lua.LNil {
 		ml, err := m.optDev(o, "master", l.Conn)
 		if err != nil {
-			return engine.Fail(L, err)
+			return fail(L, err)
 		}
 		master = ml.Index
 	}
@@ -353,7 +377,7 @@ func (m *mod) linkSet(L *lua.LState) int {
 	if o.Has("ns") {
 		var err error
 		if to, err = m.connOpt(o, "ns"); err != nil {
-			return engine.Fail(L, err)
+			return fail(L, err)
 		}
 	}
 	steps := []func() error{}
@@ -372,9 +396,13 @@ func (m *mod) linkSet(L *lua.LState) int {
 	if to != nil {
 		steps = append(steps, func() error { return l.SetNS(to) })
 	}
+	if len(steps) == 0 {
+		// nothing to change, but as `ip link set NAME` the link must exist
+		steps = append(steps, func() error { return l.mustExist("set") })
+	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return engine.Fail(L, err)
+			return fail(L, err)
 		}
 	}
 	return engine.OK(L)
@@ -432,7 +460,7 @@ func (m *mod) linkAddrs(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	as, err := l.Addrs()
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	return m.pushAddrs(L, as)
 }
@@ -482,7 +510,7 @@ func (m *mod) linkShape(L *lua.LState) int {
 	}
 	s.Qdisc = o.String("qdisc", "tbf")
 	if s.Qdisc != "tbf" && s.Qdisc != "htb" {
-		o.Fail("qdisc", "unknown rate qdisc %q; expected tbf or htb", s.Qdisc)
+		o.Fail("qdisc", "unknown rate qdisc %s; expected tbf or htb", engine.Quote(s.Qdisc))
 	}
 	if s.Rate == 0 && !s.needsNetem() {
 		m.vm.ArgError(L, 2, "nothing to shape: give rate, delay or loss (l:unshape() removes shaping)")
@@ -531,7 +559,7 @@ func (m *mod) linkStats(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	s, err := l.Stats()
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	t := L.NewTable()
 	for k, v := range map[string]uint64{
@@ -567,14 +595,14 @@ func (m *mod) linkWaitGone(L *lua.LState) int {
 			return engine.OK(L)
 		}
 		if time.Now().After(deadline) {
-			return engine.Fail(L, engine.Errorf(unix.ETIMEDOUT, "wait_gone", l.Name,
+			return fail(L, engine.Errorf(unix.ETIMEDOUT, "wait_gone", l.Name,
 				fmt.Sprintf("link still present after %gs", timeout)))
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return engine.Fail(L, engine.Errorf(unix.ECANCELED, "wait_gone", l.Name, "interrupted"))
+			return fail(L, engine.Errorf(unix.ECANCELED, "wait_gone", l.Name, "interrupted"))
 		case <-t.C:
 		}
 		if delay < 5*time.Millisecond {
@@ -591,11 +619,11 @@ func (m *mod) links(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	links, _, err := c.Links()
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	t := L.NewTable()
 	for _, l := range links {
@@ -612,11 +640,11 @@ func (m *mod) link(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 2)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	l, err := c.LinkByName(name)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -637,17 +665,17 @@ func (m *mod) veth(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	vo.Peer = c
 	if o.Has("peer_ns") {
 		if vo.Peer, err = m.connOpt(o, "peer_ns"); err != nil {
-			return engine.Fail(L, err)
+			return fail(L, err)
 		}
 	}
 	a, b, err := c.Veth(name, peer, vo)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	L.Push(m.pushLink(L, a))
 	L.Push(m.pushLink(L, b))
@@ -662,11 +690,11 @@ func (m *mod) bridge(L *lua.LState) int {
 	bo := BridgeOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac")}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	l, err := c.Bridge(name, bo)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -697,18 +725,18 @@ func (m *mod) vxlan(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	dev, err := m.optDev(o, "dev", c)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	if dev != nil {
 		xo.DevIdx = dev.Index
 	}
 	l, err := c.Vxlan(name, xo)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -720,11 +748,11 @@ func (m *mod) addrs(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	as, err := c.Addrs()
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	return m.pushAddrs(L, as)
 }
@@ -735,15 +763,15 @@ func (m *mod) routes(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	fam := o.String("family", "")
 	if fam != "" && fam != "inet" && fam != "inet6" {
-		o.Fail("family", "unknown family %q; expected inet or inet6", fam)
+		o.Fail("family", "unknown family %s; expected inet or inet6", engine.Quote(fam))
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	rs, err := c.Routes(fam)
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	t := L.NewTable()
 	for _, r := range rs {
@@ -784,7 +812,7 @@ func (m *mod) routeSpec(L *lua.LState) (*Conn, RouteSpec, int) {
 	s.Src = m.optIP(o, "src")
 	fam := o.String("family", "")
 	if fam != "" && fam != "inet" && fam != "inet6" {
-		o.Fail("family", "unknown family %q; expected inet or inet6", fam)
+		o.Fail("family", "unknown family %s; expected inet or inet6", engine.Quote(fam))
 	}
 	if s.Via.IsValid() && fam != "" && s.Via.Is6() != (fam == "inet6") {
 		o.Fail("via", "gateway %s is not of family %s", s.Via, fam)
@@ -795,8 +823,14 @@ func (m *mod) routeSpec(L *lua.LState) (*Conn, RouteSpec, int) {
 		o.Fail("dst", "%s", err)
 	}
 	s.Dst = dst
+	if fam != "" && dst.Addr().Is6() != (fam == "inet6") {
+		o.Fail("dst", "destination %s is not of family %s", dst, fam)
+	}
 	if s.Via.IsValid() && s.Via.Is6() != dst.Addr().Is6() {
 		o.Fail("via", "gateway %s and destination %s are of different families", s.Via, dst)
+	}
+	if s.Src.IsValid() && s.Src.Is6() != dst.Addr().Is6() {
+		o.Fail("src", "source %s and destination %s are of different families", s.Src, dst)
 	}
 	s.Metric = o.Int("metric", 0)
 	if s.Metric < 0 || s.Metric > 1<<32-1 {
@@ -808,11 +842,11 @@ func (m *mod) routeSpec(L *lua.LState) (*Conn, RouteSpec, int) {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return nil, s, engine.Fail(L, err)
+		return nil, s, fail(L, err)
 	}
 	dev, err := m.optDev(o, "dev", c)
 	if err != nil {
-		return nil, s, engine.Fail(L, err)
+		return nil, s, fail(L, err)
 	}
 	if dev != nil {
 		s.Dev = dev.Index
@@ -832,7 +866,8 @@ func (m *mod) routeAdd(L *lua.LState) int {
 	return m.result(L, c.RouteAdd(s))
 }
 
-// net.route_del{dst=, via=, dev=, metric=, ns=} — ip route del
+// net.route_del{dst=, via=, dev=, metric=, ns=} — ip route del; ESRCH, "no
+// such route" when it is not there
 func (m *mod) routeDel(L *lua.LState) int {
 	c, s, n := m.routeSpec(L)
 	if c == nil {
@@ -842,7 +877,9 @@ func (m *mod) routeDel(L *lua.LState) int {
 }
 
 // net.sysctl(key [, value [, {ns=}]]) — sysctl -n KEY / sysctl -w KEY=VALUE
-// inside the namespace. Values read back as strings.
+// inside the namespace. Values read back as strings. A value the kernel
+// would cut short (a newline or NUL in it) or that is no number (NaN,
+// infinity) raises.
 func (m *mod) sysctl(L *lua.LState) int {
 	key := m.vm.CheckString(L, 1)
 	path, err := SysctlPath(key)
@@ -855,7 +892,15 @@ func (m *mod) sysctl(L *lua.LState) int {
 	case *lua.LNilType:
 	case lua.LString:
 		value, write = string(v), true
+		// the kernel reads a write up to the first newline or NUL and
+		// ignores the rest: "1\n0" would set 1 and report success
+		if strings.ContainsAny(value, "\n\x00") {
+			m.vm.ArgError(L, 2, "sysctl value %s contains a newline or NUL byte", engine.Quote(value))
+		}
 	case lua.LNumber:
+		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
+			m.vm.ArgError(L, 2, "sysctl value must be a finite number, got %v", v)
+		}
 		value, write = v.String(), true
 	case lua.LBool:
 		value, write = "0", true
@@ -869,7 +914,7 @@ func (m *mod) sysctl(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 3)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	var got string
 	err = m.onThreadIn(c, func() error {
@@ -881,7 +926,7 @@ func (m *mod) sysctl(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return engine.Fail(L, opErr("sysctl", key, err))
+		return fail(L, opErr("sysctl", key, err))
 	}
 	if write {
 		return engine.OK(L)
@@ -913,7 +958,7 @@ func (m *mod) ping(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	var sock *ICMPSocket
 	err = m.onThreadIn(c, func() error {
@@ -922,12 +967,12 @@ func (m *mod) ping(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return engine.Fail(L, opErr("ping", s, err))
+		return fail(L, opErr("ping", s, err))
 	}
 	defer sock.Close()
 	res, err := sock.Ping(L.Context(), dst, count, time.Duration(timeout*float64(time.Second)))
 	if err != nil {
-		return engine.Fail(L, err)
+		return fail(L, err)
 	}
 	t := L.NewTable()
 	t.RawSetString("sent", lua.LNumber(res.Sent))

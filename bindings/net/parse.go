@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/nslua/nslua/engine"
 )
 
 // MaxNameLen is the longest link name the kernel accepts (IFNAMSIZ - 1).
@@ -21,18 +23,18 @@ func CheckName(name string) string {
 	case name == "":
 		return "empty link name"
 	case len(name) > MaxNameLen:
-		return fmt.Sprintf("link name %q is %d bytes long; at most %d allowed", name, len(name), MaxNameLen)
+		return fmt.Sprintf("link name %s is %d bytes long; at most %d allowed", engine.Quote(name), len(name), MaxNameLen)
 	case name == "." || name == "..":
-		return fmt.Sprintf("invalid link name %q", name)
+		return fmt.Sprintf("invalid link name %s", engine.Quote(name))
 	}
 	for _, r := range name {
 		switch {
 		case r == 0:
-			return fmt.Sprintf("link name %q contains a NUL byte", name)
+			return fmt.Sprintf("link name %s contains a NUL byte", engine.Quote(name))
 		case r == '/' || r == ':' || r == '%':
-			return fmt.Sprintf("link name %q contains %q", name, r)
+			return fmt.Sprintf("link name %s contains %q", engine.Quote(name), r)
 		case unicode.IsSpace(r) || r < ' ':
-			return fmt.Sprintf("link name %q contains white space or a control character", name)
+			return fmt.Sprintf("link name %s contains white space or a control character", engine.Quote(name))
 		}
 	}
 	return ""
@@ -42,7 +44,7 @@ func CheckName(name string) string {
 func ParseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(s)
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, fmt.Errorf("invalid IP address %q", s)
+		return netip.Addr{}, fmt.Errorf("invalid IP address %s", engine.Quote(s))
 	}
 	return a.Unmap(), nil
 }
@@ -53,16 +55,16 @@ func ParseCIDR(s string) (netip.Prefix, error) {
 	if !strings.Contains(s, "/") {
 		a, err := ParseAddr(s)
 		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("invalid address %q (expected address/prefix such as 10.0.0.1/24)", s)
+			return netip.Prefix{}, fmt.Errorf("invalid address %s (expected address/prefix such as 10.0.0.1/24)", engine.Quote(s))
 		}
 		return netip.PrefixFrom(a, a.BitLen()), nil
 	}
 	p, err := netip.ParsePrefix(s)
 	if err != nil || p.Addr().Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("invalid CIDR %q (expected address/prefix such as 10.0.0.1/24)", s)
+		return netip.Prefix{}, fmt.Errorf("invalid CIDR %s (expected address/prefix such as 10.0.0.1/24)", engine.Quote(s))
 	}
 	if p.Addr().Is4In6() {
-		return netip.Prefix{}, fmt.Errorf("invalid CIDR %q (IPv4-mapped address)", s)
+		return netip.Prefix{}, fmt.Errorf("invalid CIDR %s (IPv4-mapped address)", engine.Quote(s))
 	}
 	return p, nil
 }
@@ -82,7 +84,7 @@ func ParseDst(s string, v6 bool) (netip.Prefix, error) {
 		return p, err
 	}
 	if m := p.Masked(); m != p {
-		return p, fmt.Errorf("invalid route destination %q: host bits set (did you mean %q?)", s, m.String())
+		return p, fmt.Errorf("invalid route destination %s: host bits set (did you mean %q?)", engine.Quote(s), m.String())
 	}
 	return p, nil
 }
@@ -91,7 +93,7 @@ func ParseDst(s string, v6 bool) (netip.Prefix, error) {
 func ParseMAC(s string) (gonet.HardwareAddr, error) {
 	m, err := gonet.ParseMAC(s)
 	if err != nil || len(m) != 6 {
-		return nil, fmt.Errorf("invalid MAC address %q (expected six hex bytes such as 02:00:00:00:00:01)", s)
+		return nil, fmt.Errorf("invalid MAC address %s (expected six hex bytes such as 02:00:00:00:00:01)", engine.Quote(s))
 	}
 	return m, nil
 }
@@ -126,7 +128,7 @@ func ParseRate(s string) (uint64, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || !(v*mult >= 8 && v*mult <= 1e15) { // NaN fails too
-		return 0, fmt.Errorf("invalid rate %q (expected a positive rate such as 10mbit, 1gbit or 500kbps)", s)
+		return 0, fmt.Errorf("invalid rate %s (expected a positive rate such as 10mbit, 1gbit or 500kbps)", engine.Quote(s))
 	}
 	return uint64(v * mult), nil
 }
@@ -149,7 +151,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || !(v >= 0 && v*float64(unit) <= float64(time.Hour)) {
-		return 0, fmt.Errorf("invalid duration %q (expected e.g. 10ms, 1s or 250us)", s)
+		return 0, fmt.Errorf("invalid duration %s (expected e.g. 10ms, 1s or 250us)", engine.Quote(s))
 	}
 	return time.Duration(v * float64(unit)), nil
 }
@@ -159,7 +161,7 @@ func ParseLoss(s string) (float64, error) {
 	t := strings.TrimSuffix(strings.TrimSpace(s), "%")
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || !(v >= 0 && v <= 100) {
-		return 0, fmt.Errorf("invalid loss %q (expected a percentage from 0 to 100 such as 1%%)", s)
+		return 0, fmt.Errorf("invalid loss %s (expected a percentage from 0 to 100 such as 1%%)", engine.Quote(s))
 	}
 	return v, nil
 }
@@ -176,11 +178,11 @@ func SysctlPath(key string) (string, error) {
 		parts = strings.Split(key, ".")
 	}
 	if len(parts) < 2 || parts[0] != "net" {
-		return "", fmt.Errorf("invalid sysctl key %q (expected a net.* key such as net.ipv4.ip_forward)", key)
+		return "", fmt.Errorf("invalid sysctl key %s (expected a net.* key such as net.ipv4.ip_forward)", engine.Quote(key))
 	}
 	for _, p := range parts {
 		if p == "" || p == "." || p == ".." || strings.ContainsAny(p, "\x00") {
-			return "", fmt.Errorf("invalid sysctl key %q", key)
+			return "", fmt.Errorf("invalid sysctl key %s", engine.Quote(key))
 		}
 	}
 	return "/proc/sys/" + strings.Join(parts, "/"), nil

@@ -168,3 +168,30 @@ func FuzzParseCIDR(f *testing.F) {
 		}
 	})
 }
+
+// A huge argument is named, but not repeated whole, by every parser.
+func TestParseErrorsStayShort(t *testing.T) {
+	huge := strings.Repeat("z", 100000)
+	errs := map[string]string{"CheckName": CheckName(huge)}
+	for name, f := range map[string]func(string) error{
+		"ParseAddr":     func(s string) error { _, err := ParseAddr(s); return err },
+		"ParseCIDR":     func(s string) error { _, err := ParseCIDR(s + "/8"); return err },
+		"ParseDst":      func(s string) error { _, err := ParseDst(s, false); return err },
+		"ParseMAC":      func(s string) error { _, err := ParseMAC(s); return err },
+		"ParseRate":     func(s string) error { _, err := ParseRate(s); return err },
+		"ParseDuration": func(s string) error { _, err := ParseDuration(s); return err },
+		"ParseLoss":     func(s string) error { _, err := ParseLoss(s); return err },
+		"SysctlPath":    func(s string) error { _, err := SysctlPath(s); return err },
+	} {
+		if err := f(huge); err != nil {
+			errs[name] = err.Error()
+		} else {
+			t.Errorf("%s accepted a 100000-byte argument", name)
+		}
+	}
+	for name, msg := range errs {
+		if !strings.Contains(msg, "zzzzzzzzzz") || len(msg) > 300 {
+			t.Errorf("%s: message of %d bytes: %.200s", name, len(msg), msg)
+		}
+	}
+}

@@ -1,12 +1,15 @@
 package net
 
 import (
+	"errors"
 	gonet "net"
 	"net/netip"
 	"strconv"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/nslua/nslua/engine"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -133,13 +136,18 @@ func (c *Conn) RouteAdd(s RouteSpec) error {
 	return opErr("route_add", s.Dst.String(), err)
 }
 
-// RouteDel deletes a route. Equivalent to `ip route del DST ...`.
+// RouteDel deletes a route. Equivalent to `ip route del DST ...`. A route
+// that does not exist is the kernel's ESRCH, in words that say so rather
+// than its "no such process".
 func (c *Conn) RouteDel(s RouteSpec) error {
 	h, err := c.handle()
 	if err == nil {
 		r := s.route()
 		r.Scope = netlink.SCOPE_NOWHERE // match any scope, as ip route del does
 		err = h.RouteDel(r)
+	}
+	if errors.Is(err, unix.ESRCH) {
+		return engine.Errorf(unix.ESRCH, "route_del", s.Dst.String(), "no such route")
 	}
 	return opErr("route_del", s.Dst.String(), err)
 }

@@ -104,9 +104,9 @@ func (l *Link) Shape(s Shape) error {
 				Text: fmt.Sprintf("the kernel has no %s qdisc (sch_%s), needed for %s", kind, kind, what)}
 		}
 	}
-	info, err := l.Info()
+	info, err := l.info("shape")
 	if err != nil {
-		return opErr("shape", l.Name, err)
+		return err
 	}
 	old, err := l.rootQdisc()
 	if err != nil {
@@ -131,9 +131,13 @@ func (l *Link) Shape(s Shape) error {
 }
 
 // Unshape removes the link's shaping: the kernel puts back its default
-// qdisc. Equivalent to `tc qdisc del dev NAME root`.
+// qdisc. Equivalent to `tc qdisc del dev NAME root`; a link without shaping
+// is fine, a link that is gone is ENODEV.
 func (l *Link) Unshape() error {
 	delete(l.Conn.shapes, l.Index)
+	if err := l.mustExist("unshape"); err != nil {
+		return err
+	}
 	old, err := l.rootQdisc()
 	if err != nil {
 		return opErr("unshape", l.Name, err)

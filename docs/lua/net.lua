@@ -47,7 +47,8 @@
 ---@field rtt_ms number? the mean round trip; nil when nothing came back
 
 ---A network interface. Fields are read from the kernel each time. Two link
----objects are == when they are the same ifindex in the same namespace.
+---objects are == when they are the same ifindex in the same namespace. Once
+---the link is gone, every method but wait_gone returns nil, msg, "ENODEV".
 ---@class nslua.link
 ---@field name string
 ---@field index integer ifindex
@@ -196,14 +197,15 @@ function net.addrs(opts) end
 ---@return string? errno
 function net.routes(opts) end
 
----ip route add
+---ip route add. dst, via and src must be of one family (family = when given).
 ---@param opts {dst: string, via: string?, dev: string|nslua.link|nil, metric: integer?, src: string?, table: integer?, family: "inet"|"inet6"|nil, ns: nslua.nsref?}
 ---@return true|nil ok
 ---@return string? errmsg
 ---@return string? errno
 function net.route_add(opts) end
 
----ip route del
+---ip route del; a route that is not there: nil, "ESRCH: route_del(DST): no
+---such route", "ESRCH".
 ---@param opts {dst: string, via: string?, dev: string|nslua.link|nil, metric: integer?, src: string?, table: integer?, family: "inet"|"inet6"|nil, ns: nslua.nsref?}
 ---@return true|nil ok
 ---@return string? errmsg
@@ -211,7 +213,8 @@ function net.route_add(opts) end
 function net.route_del(opts) end
 
 ---sysctl -n KEY, or sysctl -w KEY=VALUE with a value, inside the namespace
----("net.ipv4.ip_forward"). Values read back as strings.
+---("net.ipv4.ip_forward"). Values read back as strings. A value with a
+---newline or NUL byte, or a NaN or infinite number, raises.
 ---@param key string
 ---@param value? string|number|boolean
 ---@param opts? {ns: nslua.nsref?}

@@ -107,6 +107,23 @@ function test_huge_input(t)
   t:fails(function() json.decode(deep) end, "nested deeper than 1000 levels")
 end
 
+function test_error_paths_stay_short(t)
+  -- 1001 levels: the message names the first and last four steps only
+  local deep = {}
+  local c = deep
+  for _ = 1, 1001 do c[1] = {}; c = c[1] end
+  local ok, msg = pcall(json.encode, deep)
+  t:eq(ok, false)
+  t:ok(msg:find("cannot encode $[1][1][1][1]…[1][1][1][1]: nested deeper than 1000 levels", 1, true), msg)
+  t:ok(#msg < 200, #msg)
+  -- a huge key is cut short
+  ok, msg = pcall(json.encode, { [string.rep("k", 100000)] = print })
+  t:eq(ok, false)
+  t:ok(msg:find('cannot encode $["' .. string.rep("k", 61) .. '"...]: a function value', 1, true), msg)
+  -- a short path is spelled out whole
+  t:fails(function() json.encode({ a = { { b = { print } } } }) end, "%$%.a%[1%]%.b%[1%]: a function")
+end
+
 function test_nul_bytes(t)
   t:eq(json.decode('"a\\u0000b"'), "a\0b")
   t:eq(json.encode({ ["k\0"] = "v\0" }), '{"k\\u0000":"v\\u0000"}')

@@ -81,10 +81,34 @@ function test_bad_link_names_raise(t)
   t:fails(function() net.veth("a b", "x") end, "white space")
   t:fails(function() net.veth("a\0b", "x") end, "NUL")
   t:fails(function() net.bridge("") end, "empty link name")
-  t:fails(function() net.link(string.rep("x", 100000)) end, "at most 15 allowed")
+  local err = t:fails(function() net.link(string.rep("x", 100000)) end, "is 100000 bytes long; at most 15 allowed")
+  t:ok(#err < 300, "a huge name is not repeated whole: " .. #err .. " bytes")
   t:fails(function() net.link(42) end, "bad argument #1 to 'link' (string expected, got number)")
   t:fails(function() net.veth("x", "y", { nss = "a" }) end, 'unknown option "nss"')
   t:fails(function() net.links({}, 1) end, "no more than 1 argument")
+end
+
+-- a huge argument is cut short in every message, raised or returned
+function test_huge_arguments_are_shortened(t)
+  local huge = string.rep("y", 100000)
+  local cases = {
+    function() return net.links { ns = huge } end,
+    function() return net.links { ns = "/" .. huge } end,
+    function() return net.sysctl("net." .. huge) end,
+    function() return net.addrs { ns = "a\0" .. huge } end,
+    function() return net.routes { family = huge } end,
+    function() return net.route_add { dst = huge, dev = "lo" } end,
+    function() return net.ping(huge) end,
+    function() return net.veth("y0", "y1", { mac = huge }) end,
+    function() return net.bridge("y0", { [huge] = 1 }) end,
+  }
+  for i, f in ipairs(cases) do
+    local ok, r1, r2, r3 = pcall(f)
+    local msg = ok and r2 or r1
+    t:ok(type(msg) == "string", "case " .. i .. ": no message")
+    t:ok(msg:find("yyyyyyyyyy", 1, true), "case " .. i .. ": the argument is named: " .. msg)
+    t:ok(#msg < 300, "case " .. i .. ": " .. #msg .. " bytes: " .. msg:sub(1, 200))
+  end
 end
 
 function test_gone_nsref_is_a_triple(t)
@@ -93,6 +117,13 @@ function test_gone_nsref_is_a_triple(t)
   t:eq(code, "ENOENT")
   t:eq(msg, "ENOENT: open(/run/netns/nslua-no-such-netns): no such file or directory")
   t:fails(function() net.links({ ns = true }) end, 'option "ns"')
+  -- a value the resolver refuses names the option that held it
+  t:fails(function() net.links { ns = -1 } end, [[bad argument #1 to 'links' (option "ns": invalid pid -1)]])
+  t:fails(function() net.links { ns = 1.5 } end, [[bad argument #1 to 'links' (option "ns": invalid pid 1.5)]])
+  t:fails(function() net.links { ns = "" } end, [[bad argument #1 to 'links' (option "ns": invalid namespace reference "")]])
+  t:fails(function() net.link("lo", { ns = "a\0b" }) end, [[bad argument #2 to 'link' (option "ns": invalid namespace reference "a\x00b")]])
+  t:fails(function() net.veth("va", "vb", { peer_ns = -1 }) end, [[bad argument #3 to 'veth' (option "peer_ns": invalid pid -1)]])
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", nil, { ns = 0 }) end, [[bad argument #3 to 'sysctl' (option "ns": invalid pid 0)]])
   t:fails(function() net.links({ ns = {} }) end, 'option "ns"')
   v, msg, code = net.veth("gx0", "gx1", { peer_ns = "nslua-no-such-netns" })
   t:eq(code, "ENOENT")
@@ -127,6 +158,42 @@ function test_bridge_master_and_set(t)
   t:ok(b:delete())
   t:eq(a.state, nil) -- the veth went with its peer
   t:eq(select(3, a:up()), "ENODEV")
+end
+
+-- a link that no longer exists: every method says ENODEV, none reports
+-- success or an empty result
+function test_every_method_on_a_deleted_link_is_enodev(t)
+  local A = newns(t)
+  local a, b = t:ok(net.veth("va", "vb", { ns = A }))
+  t:ok(a:delete())
+  t:ok(not sh("ip -n " .. A .. " -o link show"):find("va", 1, true), "ip still shows va")
+  local calls = {
+    up = function() return a:up() end,
+    down = function() return a:down() end,
+    set = function() return a:set { mtu = 1400 } end,
+    set_nothing = function() return a:set {} end,
+    set_same_ns = function() return a:set { ns = A } end,
+    addr_add = function() return a:addr_add("10.9.0.1/24") end,
+    addr_del = function() return a:addr_del("10.9.0.1/24") end,
+    addrs = function() return a:addrs() end,
+    shape = function() return a:shape { rate = "1mbit" } end,
+    unshape = function() return a:unshape() end,
+    stats = function() return a:stats() end,
+    delete = function() return a:delete() end,
+    peer_up = function() return b:up() end,
+    peer_addrs = function() return b:addrs() end,
+    peer_unshape = function() return b:unshape() end,
+  }
+  for name, f in pairs(calls) do
+    local v, msg, code = f()
+    t:eq(v, nil, name)
+    t:eq(code, "ENODEV", name)
+    local op = name:gsub("^peer_", ""):gsub("_nothing$", ""):gsub("_same_ns$", "")
+    local dev = name:find("^peer_") and "vb" or "va"
+    t:ok(msg:find("^ENODEV: " .. op .. "%(" .. dev .. "%): no such device"), name .. ": " .. tostring(msg))
+  end
+  -- waiting for it to be gone is what happened: that one succeeds
+  t:ok(a:wait_gone(1))
 end
 
 function test_set_ns_moves_the_link(t)
@@ -186,7 +253,23 @@ function test_routes(t)
   t:eq(got["10.77.0.0/24"].protocol, "kernel")
   t:ok(sh("ip -n " .. A .. " route show default"):find("default via 10.77.0.2 dev va", 1, true))
   t:ok(net.route_del { dst = "198.51.100.0/24", ns = A })
-  t:eq(select(3, net.route_del { dst = "198.51.100.0/24", ns = A }), "ESRCH")
+  t:ok(not sh("ip -n " .. A .. " route show"):find("198.51.100.0/24", 1, true))
+  -- a route that is not there: the kernel's errno, words that say so
+  local v, msg, code = net.route_del { dst = "198.51.100.0/24", ns = A }
+  t:eq({ v, msg, code }, { nil, "ESRCH: route_del(198.51.100.0/24): no such route", "ESRCH" })
+  v, msg, code = net.route_del { dst = "fd99::/64", dev = "va", ns = A }
+  t:eq({ v, msg, code }, { nil, "ESRCH: route_del(fd99::/64): no such route", "ESRCH" })
+  -- contradicting families raise, and add nothing
+  local before4, before6 = sh("ip -n " .. A .. " route show"), sh("ip -n " .. A .. " -6 route show")
+  t:fails(function() net.route_add { dst = "10.0.0.0/8", dev = "va", family = "inet6", ns = A } end,
+    [[bad argument #1 to 'route_add' (option "dst": destination 10.0.0.0/8 is not of family inet6)]])
+  t:fails(function() net.route_add { dst = "fd00::/8", dev = "va", family = "inet", ns = A } end,
+    'option "dst": destination fd00::/8 is not of family inet')
+  t:fails(function() net.route_add { dst = "10.0.0.0/8", dev = "va", src = "fd00::1", ns = A } end,
+    'option "src": source fd00::1 and destination 10.0.0.0/8 are of different families')
+  t:fails(function() net.route_del { dst = "10.0.0.0/8", family = "inet6", ns = A } end, "is not of family inet6")
+  t:eq(sh("ip -n " .. A .. " route show"), before4)
+  t:eq(sh("ip -n " .. A .. " -6 route show"), before6)
   t:fails(function() net.route_add { dst = "10.1.2.3/8", dev = "va", ns = A } end, 'host bits set (did you mean "10.0.0.0/8"?)')
   t:fails(function() net.route_add { dst = "nonsense", dev = "va", ns = A } end, '"nonsense"')
   t:fails(function() net.route_add { dst = "10.0.0.0/8", via = "10.0.0.x", ns = A } end, 'invalid IP address "10.0.0.x"')
@@ -211,6 +294,26 @@ function test_sysctl_per_namespace(t)
   t:fails(function() net.sysctl("kernel.hostname") end, "net.* key")
   t:fails(function() net.sysctl("net.ipv4/../../x") end, "invalid sysctl key")
   t:fails(function() net.sysctl("net.ipv4.ip_forward", {}) end, "bad argument #2")
+end
+
+-- the kernel reads a sysctl write up to a newline or NUL and drops the rest,
+-- and NaN or infinity is no value: all raise, and nothing is written
+function test_sysctl_values_that_cannot_be_meant_raise(t)
+  local A = newns(t)
+  local function now() return sh("ip netns exec " .. A .. " cat /proc/sys/net/ipv4/ip_forward") end
+  t:eq(now(), "0\n")
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", "1\n0", { ns = A }) end,
+    [[bad argument #2 to 'sysctl' (sysctl value "1\n0" contains a newline or NUL byte)]])
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", "1\n", { ns = A }) end, "contains a newline")
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", "1\0", { ns = A }) end, [["1\x00" contains a newline or NUL byte]])
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", 0 / 0, { ns = A }) end,
+    "bad argument #2 to 'sysctl' (sysctl value must be a finite number, got NaN)")
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", 1 / 0, { ns = A }) end, "finite number, got +Inf")
+  t:fails(function() net.sysctl("net.ipv4.ip_forward", -1 / 0, { ns = A }) end, "finite number, got -Inf")
+  t:eq(now(), "0\n")
+  -- values with spaces are fine: ping_group_range takes two numbers
+  t:ok(net.sysctl("net.ipv4.ping_group_range", "0 0", { ns = A }))
+  t:eq(sh("ip netns exec " .. A .. " cat /proc/sys/net/ipv4/ping_group_range"), "0\t0\n")
 end
 
 function test_ping_v4_v6(t)
@@ -327,7 +430,18 @@ function test_closing_the_last_handle_releases_the_namespace(t)
   t:ok(b:down(), "one handle is still open: the namespace stays usable")
   other:close()
   t:ok(a:wait_gone(10))
-  t:eq(select(3, b:up()), "ENODEV")
+  local ok, msg, code = b:up()
+  t:eq(code, "ENODEV")
+  t:ok(msg:find("closing the script's last handle on it", 1, true), msg)
+end
+
+function test_released_message_names_every_cause(t)
+  local h = assert(ns.create("net"))
+  local l = t:ok(net.link("lo", { ns = h }))
+  h:close()
+  local v, msg, code = l:up()
+  t:eq({ v, msg, code }, { nil, "ENODEV: up(lo): its network namespace was released " ..
+    "(by ns.delete, a topology's stop, or closing the script's last handle on it)", "ENODEV" })
 end
 
 function test_default_is_the_scripts_current_netns(t)
