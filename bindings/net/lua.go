@@ -114,8 +114,7 @@ func (m *mod) target(fd int) (*Conn, error) {
 // connOpt resolves the nsref at o[key] (ns=, peer_ns=), the script's own
 // netns when absent.
 func (m *mod) connOpt(o *engine.Opts, key string) (*Conn, error) {
-	checkNSRefOpt(o, key)
-	refs, err := o.ResolveNSRefOpt(key, engine.KindNet)
+	refs, err := o.ResolveNSRefOpt(key, engine.KindNet) // raises naming the option
 	if err != nil {
 		return nil, err
 	}
@@ -124,24 +123,6 @@ func (m *mod) connOpt(o *engine.Opts, key string) (*Conn, error) {
 	}
 	defer refs.Release()
 	return m.target(refs.Targets[0].Fd)
-}
-
-// checkNSRefOpt raises, naming the option, on the nsref values that
-// engine.ResolveNSRefOpt would pass to the resolver for the argument as a
-// whole: there a bad pid or string reads "bad argument #1 to 'links'
-// (invalid pid -1)", without saying which option held it. The rules are the
-// resolver's (engine/nsref.go resolveInto).
-func checkNSRefOpt(o *engine.Opts, key string) {
-	switch v := o.Get(key).(type) {
-	case lua.LNumber:
-		if pid := int(v); float64(pid) != float64(v) || pid <= 0 {
-			o.Fail(key, "invalid pid %v", v)
-		}
-	case lua.LString:
-		if s := string(v); s == "" || strings.IndexByte(s, 0) >= 0 {
-			o.Fail(key, "invalid namespace reference %s", engine.Quote(s))
-		}
-	}
 }
 
 // onThreadIn runs fn on a thread inside c's namespace: the thread running
