@@ -19,7 +19,9 @@ local plan = require("topo.plan")
 local M = {}
 M.plan = plan
 
-local fail = plan.fail
+local fail, argfail, bare = plan.fail, plan.argfail, plan.bare
+-- errors raised in this file are reported at the caller's line too
+plan.INTERNAL[debug.getinfo(1, "S").source] = true
 
 -- The bindings are required on first use: describing, validating and
 -- exporting a topology needs none of them (nor root).
@@ -39,6 +41,11 @@ local Link = {}
 
 local function is_topo(v) return getmetatable(v) == Topo end
 
+-- check_self raises when a method is called with "." instead of ":".
+local function check_self(self, method, args)
+  if not is_topo(self) then fail("%s: call it as t:%s(%s)", method, method, args or "") end
+end
+
 local LINK_OPTS = {}
 for k in pairs(plan.LINK_KEYS) do
   if k ~= "a" and k ~= "b" then LINK_OPTS[k] = true end
@@ -49,8 +56,10 @@ end
 --- topo.new{name=, subnet=, routing=, ipv6=} starts an empty description.
 --- Nothing exists in the kernel until t:start(). ipv6 = true keeps the
 --- kernel's IPv6 (link-local addresses and their multicast chatter) on the
---- topology's interfaces; by default it is off, as topo addresses and routes
---- IPv4 only (and a big LAN builds faster without it). If a topology of that
+--- topology's links; by default it is off on them (each namespace's
+--- net.ipv6.conf.default.disable_ipv6 = 1 before its veths and bridges are
+--- made; lo keeps ::1), as topo addresses and routes IPv4 only (and a big
+--- LAN builds faster without it). If a topology of that
 --- name was left behind by a script killed with SIGKILL, its leftovers are
 --- removed now.
 function M.new(opts)
@@ -110,7 +119,9 @@ local function node_name(self, v, what)
 end
 
 --- t:link(a, b [, {rate=, delay=, loss=, mtu=, a_ip=, b_ip=}]) links two nodes
---- (objects or names) with a veth pair.
+--- (objects or names) with a veth pair. Every option is checked here (rate,
+--- delay and loss by the rules of net's l:shape, plan.parse_*), so that a bad
+--- one raises now, not in t:start().
 function Topo:link(a, b, opts)
   if not is_topo(self) then fail("link: call it as t:link(a, b [, opts])") end
   self:_editable("link")
@@ -134,28 +145,37 @@ end
 
 --- t:nodes() lists the nodes in the order they were added.
 function Topo:nodes()
+  check_self(self, "nodes")
   local out = {}
   for i, n in ipairs(self._desc.nodes) do out[i] = self._nodes[n.name] end
   return out
 end
 
 --- t:node(name) is the node of that name, or nil.
-function Topo:node(name) return self._nodes[name] end
+function Topo:node(name)
+  check_self(self, "node", "name")
+  return self._nodes[name]
+end
 
 --- t:links() lists the links: {a, b, a_iface, b_iface, a_ip, b_ip, subnet,
 --- rate, delay, loss, mtu}.
 function Topo:links()
+  check_self(self, "links")
   local out = {}
   for i = 1, #self._desc.links do out[i] = self._links[i] end
   return out
 end
 
 --- t:describe() is the description table load reads (every address filled in).
-function Topo:describe() return plan.describe(self:_compile()) end
+function Topo:describe()
+  check_self(self, "describe")
+  return plan.describe(self:_compile())
+end
 
 --- t:to_json() is the description as JSON: topo.load(it) rebuilds the same
 --- topology.
 function Topo:to_json()
+  check_self(self, "to_json")
   local d = self:describe()
   local json = need("json")
   if json.array then
@@ -165,7 +185,10 @@ function Topo:to_json()
 end
 
 --- t:dot() is a Graphviz graph of the topology (dot -Tsvg).
-function Topo:dot() return plan.dot(self:_compile()) end
+function Topo:dot()
+  check_self(self, "dot")
+  return plan.dot(self:_compile())
+end
 
 local function build_from(d)
   local t = M._empty(d)
@@ -197,6 +220,7 @@ function M.load(src, opts)
     fail("load: expected a path or a description table, got %s", type(src))
   end
   if opts ~= nil then
+    if type(opts) ~= "table" then argfail("load", 2, "options table {name=} expected, got %s", type(opts)) end
     plan.check_keys(opts, { name = true }, "load")
     local copy = {}
     for k, v in pairs(d) do copy[k] = v end
@@ -232,6 +256,38 @@ function Node:_plan() return self._t:_compile().byname[self.name] end
 
 function Node:_netns() return self.netns end
 
+-- check_node raises when a node method is called with "." instead of ":".
+local function check_node(self, method, args)
+  if getmetatable(self) ~= Node then fail("%s: call it as node:%s(%s)", method, method, args or "") end
+end
+
+local function pack(...) return { n = select("#", ...), ... } end
+
+-- call runs a binding's function for a node's method and returns what it
+-- returns. What it raises (bad arguments: the binding checked them) is
+-- raised again at the caller's line, naming the node, instead of at the
+-- line of this file that called the binding.
+local function call(self, fn, ...)
+  local r = pack(pcall(fn, ...))
+  if not r[1] then
+    if type(r[2]) ~= "string" then error(r[2], 0) end
+    fail("%s %s: %s", self.kind, self.name, bare(r[2]))
+  end
+  return unpack(r, 2, r.n)
+end
+
+-- check_ping_opts checks the {count=, timeout=} of a ping as net.ping would
+-- (argument n of method), so that a bad one raises at the caller's line.
+local function check_ping_opts(opts, method, n)
+  local count, timeout = opts.count, opts.timeout
+  if count ~= nil and (type(count) ~= "number" or count ~= math.floor(count) or count < 1 or count > 1e6) then
+    argfail(method, n, "option \"count\": a whole number from 1 to 1000000 expected, got %s", tostring(count))
+  end
+  if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 3600)) then
+    argfail(method, n, "option \"timeout\": seconds above 0 and at most 3600 expected, got %s", tostring(timeout))
+  end
+end
+
 function Node:_running(what)
   local st = self._t._state
   if st ~= "running" then fail("%s %s: %s needs a running topology (it is %s)", self.kind, self.name, what, st) end
@@ -240,6 +296,7 @@ end
 --- node:ifaces() lists the node's interfaces: {name, peer, peer_iface, ip
 --- (with prefix, nil on switches), subnet, link (index)}.
 function Node:ifaces()
+  check_node(self, "ifaces")
   local out = {}
   for i, iface in ipairs(self:_plan().ifaces) do
     out[i] = { name = iface.name, peer = iface.peer, peer_iface = iface.peer_iface, ip = iface.cidr,
@@ -250,6 +307,7 @@ end
 
 --- node:routes() lists the static routes the node gets: {dst, via, dev}.
 function Node:routes()
+  check_node(self, "routes")
   local out = {}
   for i, r in ipairs(self:_plan().routes) do out[i] = { dst = r.dst, via = r.via, dev = r.dev } end
   return out
@@ -259,8 +317,10 @@ end
 --- switch). It is valid while the topology runs: t:stop() closes it, so
 --- that no handle keeps a stopped topology's namespace alive.
 function Node:ns()
+  check_node(self, "ns")
   self:_running("ns")
-  local h = assert(need("ns").open("net", self:_netns()))
+  local h, err = need("ns").open("net", self:_netns())
+  if not h then fail("%s %s: ns: %s", self.kind, self.name, err) end
   table.insert(self._t._handles, h)
   return h
 end
@@ -285,15 +345,17 @@ end
 --- returns its result {code, signal, stdout, stderr, timed_out}. A string
 --- runs through /bin/sh -c.
 function Node:run(opts)
+  check_node(self, "run", "argv_or_opts")
   self:_running("run")
-  return need("proc").run(with_netns(self, "run", opts))
+  return call(self, need("proc").run, with_netns(self, "run", opts))
 end
 
 --- node:spawn(opts) starts a long-running process inside the node; it is
 --- stopped when the topology stops (and dies with nslua in any case).
 function Node:spawn(opts)
+  check_node(self, "spawn", "opts")
   self:_running("spawn")
-  local p, err, code = need("proc").spawn(with_netns(self, "spawn", opts))
+  local p, err, code = call(self, need("proc").spawn, with_netns(self, "spawn", opts))
   if not p then return nil, err, code end
   table.insert(self._t._procs, p)
   return p
@@ -302,6 +364,12 @@ end
 --- node:ping(other_or_ip [, {count=, timeout=}]) pings a node (object or
 --- name) or an address from inside this node: {sent, received, rtt_ms}.
 function Node:ping(target, opts)
+  check_node(self, "ping", "other_or_ip [, opts]")
+  if opts ~= nil then
+    if type(opts) ~= "table" then argfail("ping", 2, "options table {count=, timeout=} expected, got %s", type(opts)) end
+    plan.check_keys(opts, { count = true, timeout = true }, self.kind .. " " .. self.name .. ": ping")
+    check_ping_opts(opts, "ping", 2)
+  end
   self:_running("ping")
   local ip = target
   if getmetatable(target) == Node then
@@ -314,7 +382,7 @@ function Node:ping(target, opts)
   if type(ip) ~= "string" then fail("%s %s: ping: nothing to ping (%s has no address)", self.kind, self.name, tostring(target)) end
   local o = { ns = self:_netns(), count = 1, timeout = 1 }
   for k, v in pairs(opts or {}) do o[k] = v end
-  return need("net").ping(ip, o)
+  return call(self, need("net").ping, ip, o)
 end
 
 ---------------------------------------------------------------- links
@@ -339,10 +407,21 @@ end
 --- t:ping_all([{print=, count=, timeout=, nodes=}]) pings between every pair
 --- of hosts (or of the given nodes) and returns {ok, sent, received,
 --- pairs = {{from, to, ok, rtt_ms}}}; print=true writes a Mininet-style
---- matrix to stdout.
+--- matrix to stdout, print=FILE (io.stderr) to that file.
 function Topo:ping_all(opts)
+  check_self(self, "ping_all", "[opts]")
+  if opts ~= nil and type(opts) ~= "table" then
+    argfail("ping_all", 1, "options table {print=, count=, timeout=, nodes=} expected, got %s", type(opts))
+  end
   opts = opts or {}
   plan.check_keys(opts, { print = true, count = true, timeout = true, nodes = true }, "ping_all")
+  check_ping_opts(opts, "ping_all", 1)
+  if opts.print ~= nil and type(opts.print) ~= "boolean" and io.type(opts.print) ~= "file" then
+    argfail("ping_all", 1, "option \"print\": true or an open file expected, got %s", type(opts.print))
+  end
+  if opts.nodes ~= nil and type(opts.nodes) ~= "table" then
+    argfail("ping_all", 1, "option \"nodes\": list of nodes or node names expected, got %s", type(opts.nodes))
+  end
   if self._state ~= "running" then fail("ping_all: topology %s is %s", self.name, self._state) end
   local nodes = {}
   if opts.nodes then
@@ -355,7 +434,7 @@ function Topo:ping_all(opts)
     end
   end
   local res = { ok = true, sent = 0, received = 0, pairs = {} }
-  local out = opts.print and io.stdout
+  local out = opts.print == true and io.stdout or opts.print or nil
   if out then out:write("*** Ping: testing ping reachability\n") end
   for _, a in ipairs(nodes) do
     local line = {}
@@ -620,7 +699,7 @@ local function wait_up(links)
 end
 
 local function try(what, ok, err, ...)
-  if not ok then fail("%s: %s", what, tostring(err)) end
+  if not ok then fail("%s: %s", what, bare(err)) end
   return ok, err, ...
 end
 
@@ -685,7 +764,7 @@ function Builder:inside(h, what, kind)
     if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
     if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
   end)
-  if not ok then fail("%s: %s", what, tostring(err)) end
+  if not ok then fail("%s: %s", what, bare(err)) end
 end
 
 -- record keeps a link's identity; its name is known (reading l.name would
@@ -737,9 +816,8 @@ function Builder:links()
       elseif iface.cidr then
         try(what, link:addr_add(iface.cidr))
       end
-      if l.rate or l.delay or l.loss then
-        try(what .. ": shape", link:shape({ rate = l.rate, delay = l.delay, loss = l.loss }))
-      end
+      local shape = plan.shaping(l)
+      if shape then try(what .. ": shape", link:shape(shape)) end
     end
   end
   for _, link in ipairs(self.veths) do
@@ -799,7 +877,7 @@ function Topo:start()
   local ok, err = pcall(build, self, p)
   if not ok then
     local sok, serr = pcall(self.stop, self)
-    fail("start %s: %s%s", self.name, tostring(err):gsub("^topo: ", ""), sok and "" or " (cleanup: " .. tostring(serr) .. ")")
+    fail("start %s: %s%s", self.name, bare(err), sok and "" or " (cleanup: " .. bare(serr) .. ")")
   end
   self._state = "running"
   write_state(self)
@@ -811,6 +889,7 @@ end
 --- t:keep() lets the topology outlive the script: it is not torn down at
 --- exit; topo.attach(name):stop() or `nslua -r topo-down NAME` removes it.
 function Topo:keep()
+  check_self(self, "keep")
   if rootless() then
     fail("keep: a rootless topology lives in nslua's own namespaces and ends with it; run as root to keep one")
   end
@@ -857,6 +936,7 @@ end
 --- t:namespaces() lists the namespaces the topology made (or, attached,
 --- recorded): {node, name, path, dev, ino}; node is nil for the switches'.
 function Topo:namespaces()
+  check_self(self, "namespaces")
   local out = {}
   for i, e in ipairs((self._objects or {}).netns or {}) do
     out[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino }

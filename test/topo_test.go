@@ -17,6 +17,7 @@ import (
 
 	"github.com/creack/pty"
 
+	nsnet "github.com/nslua/nslua/bindings/net"
 	"github.com/nslua/nslua/test/harness"
 )
 
@@ -562,4 +563,117 @@ t:stop()
 	if !strings.Contains(string(got), "topo prog: 60/60 nodes, up") {
 		t.Fatalf("no progress on the terminal: %q", got)
 	}
+}
+
+// shapeCase is one value of a link option, a string or a Lua number.
+type shapeCase struct {
+	Opt string   `json:"opt"`
+	S   *string  `json:"s,omitempty"`
+	N   *float64 `json:"n,omitempty"`
+}
+
+// TestTopoShapeRulesAgreeWithNet checks that topo's up-front checks of a
+// link's rate, delay and loss (topo.plan.parse_*) accept exactly what net's
+// l:shape accepts at t:start() (bindings/net ParseRate, ParseDuration,
+// ParseLoss, which l:shape gives fmt.Sprint of a Lua number), with the same
+// value: a link that t:link accepts does not fail in t:start() on its
+// options, and one that would is refused before anything is built.
+func TestTopoShapeRulesAgreeWithNet(t *testing.T) {
+	strs := map[string][]string{
+		"rate": {"10mbit", "1gbit", "500kbps", "1.5e3kbit", "10MBIT", " 10mbit ", "10 mbit", "bogus", "", "mbit",
+			"0", "7", "8", "8bit", "1bps", "1pbit", "1000tbit", "1001tbit", "1e15", "1e16", "-5mbit", "+5mbit",
+			".5mbit", "5.mbit", ".mbit", "1kibit", "2gibps", "3mibit", "1tibps", "nan", "inf", "1_000kbit",
+			"1e", "e5", "5e+2kbit", "5E-1mbit", "1.2.3mbit", "100mbitt", "1__000kbit", "_1mbit", "1_mbit",
+			"1_0e1_0bit", "1._5mbit", "0x1p3mbit"},
+		"delay": {"10ms", "1s", "250us", "5", "0", "-5", "1h", "3600s", "3601s", "10 ms", " 10MS ", "10msecs",
+			"1usec", "1usecs", "2secs", "5sec", "bogus", "", "ms", "1e3ms", "nan", "-0", "0.5", "3.6e6", "1e400"},
+		"loss": {"1%", "0.5%", "2", "100", "100.1", "-1", "1 %", " 1% ", "1%%", "%", "", "bogus", "1e1%",
+			"nan", "0", "+3%", "50.%"},
+	}
+	nums := map[string][]float64{
+		"rate":  {1e6, 7, 8, 1e15, 1.5e15, -1, 0.5, 12.5},
+		"delay": {0, 5, -5, 3600000, 3600001, 0.25, 1e-9},
+		"loss":  {0, 100, 101, -0.5, 12.5, 1e-7},
+	}
+	var cases []shapeCase
+	for _, opt := range []string{"rate", "delay", "loss"} {
+		for _, s := range strs[opt] {
+			cases = append(cases, shapeCase{Opt: opt, S: &s})
+		}
+		for _, n := range nums[opt] {
+			cases = append(cases, shapeCase{Opt: opt, N: &n})
+		}
+	}
+	in, err := json.Marshal(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := topoScript(t, "shape.lua", `
+local plan, json = require "topo.plan", require "json"
+local out = {}
+for i, c in ipairs(json.decode(io.read("*a"))) do
+  local v = plan["parse_" .. c.opt](c.s or c.n)
+  out[i] = v or json.null
+end
+print(json.encode(json.array(out)))
+`)
+	r := harness.RunWith(t, harness.RunOpts{Stdin: string(in)}, script)
+	if r.Code != 0 {
+		t.Fatalf("exit %d\n%s", r.Code, r.Stderr)
+	}
+	var got []*float64
+	if err := json.Unmarshal([]byte(r.Stdout), &got); err != nil || len(got) != len(cases) {
+		t.Fatalf("want %d results, got %q (%v)", len(cases), r.Stdout, err)
+	}
+	for i, c := range cases {
+		text := ""
+		if c.S != nil {
+			text = *c.S
+		} else {
+			text = fmt.Sprint(*c.N)
+		}
+		var want float64
+		var perr error
+		switch c.Opt {
+		case "rate":
+			var bits uint64
+			bits, perr = nsnet.ParseRate(text)
+			want = float64(bits)
+		case "delay":
+			var d time.Duration
+			d, perr = nsnet.ParseDuration(text)
+			want = float64(d) / float64(time.Millisecond)
+		case "loss":
+			want, perr = nsnet.ParseLoss(text)
+		}
+		name := fmt.Sprintf("%s %q", c.Opt, text)
+		if c.N != nil {
+			name = fmt.Sprintf("%s %v (a number)", c.Opt, *c.N)
+		}
+		switch {
+		case strings.HasPrefix(strings.TrimSpace(text), "0x"):
+			// hexadecimal floats: net reads them (strconv), topo refuses them
+			if got[i] != nil {
+				t.Errorf("%s: topo accepts a hexadecimal float (%v)", name, *got[i])
+			}
+		case perr != nil && got[i] != nil:
+			t.Errorf("%s: topo accepts it (%v), net refuses it: %v", name, *got[i], perr)
+		case perr == nil && got[i] == nil:
+			t.Errorf("%s: topo refuses it, net accepts it (%v)", name, want)
+		case perr == nil && !closeTo(*got[i], want, c.Opt):
+			t.Errorf("%s: topo reads %v, net %v", name, *got[i], want)
+		}
+	}
+}
+
+// closeTo compares topo's reading of a value with net's: net truncates a
+// rate to whole bits per second and a delay to whole nanoseconds.
+func closeTo(topo, net float64, opt string) bool {
+	switch opt {
+	case "rate":
+		return net <= topo && topo < net+1
+	case "delay":
+		return net <= topo+1e-9 && topo < net+1e-6+1e-9
+	}
+	return topo == net
 }

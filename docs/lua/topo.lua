@@ -61,7 +61,10 @@ function Topo:router(name, opts) end
 ---@return nslua.topo.node
 function Topo:switch(name, opts) end
 
----Link two nodes (objects or names) with a veth pair.
+---Link two nodes (objects or names) with a veth pair. rate: "10mbit",
+---"500kbps"... or bits per second (8 to 1e15); delay: "10ms", "1s", "250us"
+---or milliseconds (0 to 1 hour); loss: "1%" or a number (0 to 100); mtu: 68 to
+---65535. A malformed value raises here (as net's l:shape would at start).
 ---@param a nslua.topo.node|string
 ---@param b nslua.topo.node|string
 ---@param opts? {rate: string|number|nil, delay: string|number|nil, loss: string|number|nil, mtu: integer?, a_ip: string?, b_ip: string?}
@@ -94,8 +97,9 @@ function Topo:to_json() end
 function Topo:dot() end
 
 ---Ping between every pair of hosts (or of opts.nodes); print = true writes a
----Mininet-style matrix to stdout.
----@param opts? {print: boolean?, count: integer?, timeout: number?, nodes: (nslua.topo.node|string)[]?}
+---Mininet-style matrix to stdout, print = a file (io.stderr) to that file.
+---count: 1 to 1000000; timeout: seconds, above 0 and at most 3600.
+---@param opts? {print: boolean|file*|nil, count: integer?, timeout: number?, nodes: (nslua.topo.node|string)[]?}
 ---@return {ok: boolean, sent: integer, received: integer, pairs: {from: string, to: string, ok: boolean, rtt_ms: number?, error: string?}[]}
 function Topo:ping_all(opts) end
 
@@ -185,7 +189,9 @@ function Node:ping(target, opts) end
 ---@field NETNS_DIR string "/run/netns"
 local topo = {}
 
----An empty description; nothing exists in the kernel until t:start(). If a
+---An empty description; nothing exists in the kernel until t:start().
+---ipv6 = false (the default) turns IPv6 off on the topology's links (lo keeps
+---::1); true keeps the kernel's default. If a
 ---topology of that name was left behind by a SIGKILLed script, its
 ---leftovers are removed now.
 ---@param opts {name: string, subnet: string?, routing: ("static"|"none")?, ipv6: boolean?}

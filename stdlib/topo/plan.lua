@@ -14,10 +14,42 @@ local TOP_KEYS = { name = true, subnet = true, routing = true, ipv6 = true, node
 local NODE_KEYS = { name = true, kind = true, ip = true }
 M.LINK_KEYS = { a = true, b = true, rate = true, delay = true, loss = true, mtu = true, a_ip = true, b_ip = true }
 
+-- INTERNAL holds the chunk names of topo's own files (topo.lua adds its own):
+-- an error raised in them is reported at the first line outside them, the
+-- caller's, as Lua's own functions do it.
+M.INTERNAL = { [debug.getinfo(1, "S").source] = true }
+
+-- fail raises "topo: ..." at the caller's line: the first frame that is
+-- neither topo's nor a Go function (pcall, ...). With none (a hook run at
+-- exit), the message has no position. gopher-lua counts a tail call as
+-- more than one level and shows the outermost frame at the extra ones
+-- (debug.getinfo and error alike): those are skipped, else an error would
+-- point at the main chunk's line.
 local function fail(fmt, ...)
-  error("topo: " .. string.format(fmt, ...), 0)
+  local msg = "topo: " .. string.format(fmt, ...)
+  local bottom = 2
+  while debug.getinfo(bottom + 1, "S") do bottom = bottom + 1 end
+  local outermost = debug.getinfo(bottom, "f").func
+  for level = 2, bottom do
+    local info = debug.getinfo(level, "Sf")
+    if info.what ~= "G" and not M.INTERNAL[info.source] and (info.func ~= outermost or level == bottom) then
+      error(msg, level)
+    end
+  end
+  error(msg, 0)
 end
 M.fail = fail
+
+-- bare is an error message without the position and "topo: " it may start
+-- with, to be wrapped in another.
+function M.bare(err)
+  return (tostring(err):gsub("^[^%s:]+:%d+: ", ""):gsub("^topo: ", ""))
+end
+
+-- argfail raises gopher-lua's wording for a bad argument of a method.
+function M.argfail(method, n, fmt, ...)
+  fail("bad argument #%d to '%s' (%s)", n, method, string.format(fmt, ...))
+end
 
 local function sorted_keys(set)
   local out = {}
@@ -97,6 +129,138 @@ function M.parse_subnet(s)
 end
 
 function M.cidr(addr, prefix) return M.ip_str(addr) .. "/" .. prefix end
+
+---------------------------------------------------------------- link shaping
+
+-- The parsers below follow bindings/net/parse.go (ParseRate, ParseDuration,
+-- ParseLoss), which net's l:shape applies when t:start() shapes a link: a
+-- value accepted here is one l:shape accepts, so a malformed one raises in
+-- t:link or topo.load, before anything is built. A number is bits per second
+-- for rate, milliseconds for delay, percent for loss, as in l:shape.
+
+-- underscores_ok: every "_" stands between two digits, as Go's number
+-- syntax has it ("1_000").
+local function underscores_ok(s)
+  for i = 1, #s do
+    if s:sub(i, i) == "_" and not (s:sub(i - 1, i - 1):match("^%d$") and s:sub(i + 1, i + 1):match("^%d$")) then
+      return false
+    end
+  end
+  return true
+end
+
+-- decimal reads a decimal number as Go's strconv.ParseFloat does ("10",
+-- "0.5", ".5", "5.", "+2", "1e3", "1_000"), or nil. Go also reads "inf" and
+-- "nan", which no rate, delay or loss takes, and hexadecimal floats
+-- ("0x1p3"), which topo refuses.
+local function decimal(s)
+  if s:find("_", 1, true) then
+    if not underscores_ok(s) then return nil end
+    s = s:gsub("_", "")
+  end
+  local mant, exp = s:match("^([^eE]*)[eE]([+-]?%d+)$")
+  mant = mant or s
+  local sign, int, frac = mant:match("^([+-]?)(%d*)%.?(%d*)$")
+  if not sign or (int == "" and frac == "") then return nil end
+  if not mant:find(".", 1, true) and frac ~= "" then return nil end
+  local v = tonumber((int == "" and "0" or int) .. "." .. (frac == "" and "0" or frac))
+  if exp then v = v * 10 ^ tonumber(exp) end
+  return sign == "-" and -v or v
+end
+M.decimal = decimal
+
+local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
+
+-- tc's rate units, longest first within a family: bit-based ones are SI
+-- (kbit = 1000 bit/s), "bps" ones bytes per second, the "i" ones powers of 2.
+local RATE_UNITS = {
+  { "tibit", 2 ^ 40 }, { "gibit", 2 ^ 30 }, { "mibit", 2 ^ 20 }, { "kibit", 2 ^ 10 },
+  { "tbit", 1e12 }, { "gbit", 1e9 }, { "mbit", 1e6 }, { "kbit", 1e3 }, { "bit", 1 },
+  { "tibps", 8 * 2 ^ 40 }, { "gibps", 8 * 2 ^ 30 }, { "mibps", 8 * 2 ^ 20 }, { "kibps", 8 * 2 ^ 10 },
+  { "tbps", 8e12 }, { "gbps", 8e9 }, { "mbps", 8e6 }, { "kbps", 8e3 }, { "bps", 8 },
+}
+
+local function strip_unit(t, units)
+  for _, u in ipairs(units) do
+    local suffix = u[1]
+    if #t >= #suffix and t:sub(-#suffix) == suffix then return t:sub(1, -#suffix - 1), u[2] end
+  end
+  return t, nil
+end
+
+local function shown(v) return type(v) == "string" and string.format("%q", v) or tostring(v) end
+
+--- parse_rate reads a rate ("10mbit", "1gbit", "500kbps", or a number of
+--- bits per second) and returns bits per second: 8 (1bps) to 1e15 (1pbit).
+--- Returns nil and a reason on bad input.
+function M.parse_rate(v)
+  local bits
+  if type(v) == "number" then
+    bits = v
+  elseif type(v) == "string" then
+    local t, mult = strip_unit(trim(v:lower()), RATE_UNITS)
+    local n = decimal(t)
+    bits = n and n * (mult or 1)
+  end
+  if not bits or not (bits >= 8 and bits <= 1e15) then
+    return nil, string.format("invalid rate %s (expected a rate from 8bit to 1000tbit such as 10mbit, 1gbit or 500kbps, "
+      .. "or a number of bits per second)", shown(v))
+  end
+  return bits
+end
+
+local DELAY_UNITS = {
+  { "usecs", 1e-3 }, { "usec", 1e-3 }, { "us", 1e-3 }, { "msecs", 1 }, { "msec", 1 }, { "ms", 1 },
+  { "secs", 1e3 }, { "sec", 1e3 }, { "s", 1e3 },
+}
+
+--- parse_delay reads a delay ("10ms", "1s", "250us", or a number of
+--- milliseconds) and returns milliseconds: 0 to one hour. Returns nil and a
+--- reason on bad input.
+function M.parse_delay(v)
+  local ms
+  if type(v) == "number" then
+    ms = v
+  elseif type(v) == "string" then
+    local t, mult = strip_unit(trim(v:lower()), DELAY_UNITS)
+    local n = decimal(t)
+    ms = n and n * (mult or 1)
+  end
+  if not ms or not (ms >= 0 and ms <= 3600e3) then
+    return nil, string.format("invalid delay %s (expected a duration from 0 to 1 hour such as 10ms, 1s or 250us, "
+      .. "or a number of milliseconds)", shown(v))
+  end
+  return ms
+end
+
+--- parse_loss reads a loss ("1%", "0.5%", or a number) and returns percent:
+--- 0 to 100. Returns nil and a reason on bad input.
+function M.parse_loss(v)
+  local pct
+  if type(v) == "number" then
+    pct = v
+  elseif type(v) == "string" then
+    local t = trim(v)
+    if t:sub(-1) == "%" then t = t:sub(1, -2) end
+    pct = decimal(t)
+  end
+  if not pct or not (pct >= 0 and pct <= 100) then
+    return nil, string.format("invalid loss %s (expected a percentage from 0 to 100 such as 1%%)", shown(v))
+  end
+  return pct
+end
+
+M.SHAPE = { rate = M.parse_rate, delay = M.parse_delay, loss = M.parse_loss }
+
+--- shaping is what net's l:shape gets for a link of the plan, or nil when
+--- the link is not shaped (no rate, and no delay or loss above zero: l:shape
+--- refuses to shape nothing, and a zero delay needs no netem).
+function M.shaping(l)
+  local delay = l.delay ~= nil and M.parse_delay(l.delay) or 0
+  local loss = l.loss ~= nil and M.parse_loss(l.loss) or 0
+  if l.rate == nil and delay == 0 and loss == 0 then return nil end
+  return { rate = l.rate, delay = delay > 0 and l.delay or nil, loss = loss > 0 and l.loss or nil }
+end
 
 ---------------------------------------------------------------- names
 
@@ -195,8 +359,12 @@ function M.check_link(a, b, opts, byname)
   local l = { a = a, b = b }
   for _, k in ipairs({ "rate", "delay", "loss" }) do
     local v = opts[k]
-    if v ~= nil and type(v) ~= "string" and type(v) ~= "number" then
-      fail("link %s-%s: %s must be a string or a number, got %s", a, b, k, type(v))
+    if v ~= nil then
+      if type(v) ~= "string" and type(v) ~= "number" then
+        fail("link %s-%s: %s must be a string or a number, got %s", a, b, k, type(v))
+      end
+      local ok, why = M.SHAPE[k](v)
+      if not ok then fail("link %s-%s: %s: %s", a, b, k, why) end
     end
     l[k] = v
   end

@@ -127,6 +127,9 @@ function test_missing_netem_fails_clearly_and_undoes(t)
   local err = t:fails(function() tp:start() end, "start nm: link a%-b: shape")
   -- on a kernel with netem it would have worked; this machine has none
   t:ok(err:find("netem"), err)
+  -- raised at this file's line, with no position inside topo in the message
+  t:eq(err:match("^(.-):%d+: topo: start nm: link a%-b: shape: "), debug.getinfo(1, "S").source, err)
+  t:ok(not err:find("stdlib/"), err)
   t:eq(netns_with("nm"), {})
   t:eq(io.open(topo.state_dir() .. "/nm.json"), nil)
 end
@@ -192,6 +195,76 @@ function test_node_run_checks_its_arguments(t)
   t:fails(function() a:run { "true", ns = "net" } end, "the node chooses")
   t:eq(a:run("echo $((1+2))").stdout, "3\n")
   t:fails(function() a:ping("nobody") end, "neither an address nor a node")
+  -- what proc.run and proc.spawn refuse is raised at the caller's line, not
+  -- at topo's call of them
+  local here = debug.getinfo(1, "S").source
+  local err = t:fails(function() a:run { "true", bogus = 1 } end, "topo: host a: bad argument #1 to 'run' %(")
+  t:eq(err:match("^(.-):%d+: "), here, err)
+  t:ok(err:find("bogus"), err)
+  err = t:fails(function() a:spawn { "true", bogus = 1 } end, "topo: host a: bad argument #1 to 'spawn' %(")
+  t:eq(err:match("^(.-):%d+: "), here, err)
+  err = t:fails(function() a:ping("b", { timeout = 0 }) end, "bad argument #2 to 'ping' %(option \"timeout\"")
+  t:eq(err:match("^(.-):%d+: "), here, err)
+  err = t:fails(function() tp:ping_all(5) end, "bad argument #1 to 'ping_all'")
+  t:eq(err:match("^(.-):%d+: "), here, err)
+  -- system failures still return nil, message, ENAME
+  local r, msg, code = a:run { "/nonexistent/prog" }
+  t:eq(r, nil)
+  t:eq(code, "ENOENT", msg)
+end
+
+function test_zero_delay_and_loss_need_no_netem(t)
+  need_root(t)
+  -- delay 0 and loss 0 shape nothing: on this kernel without netem they
+  -- start (net's l:shape would refuse to shape nothing at all)
+  local tp = topo.new { name = "z0" }
+  tp:link(tp:host("a"), tp:host("b"), { delay = 0, loss = "0%" })
+  tp:link("a", "b", { rate = "10mbit", delay = "0ms" })
+  started(t, tp)
+  local _, out = sh { "tc", "-n", "z0-a", "qdisc", "show", "dev", "a-eth0" }
+  t:ok(not out:find("tbf") and not out:find("netem"), out)
+  _, out = sh { "tc", "-n", "z0-a", "qdisc", "show", "dev", "a-eth1" }
+  t:ok(out:find("tbf"), out)
+  t:eq(tp:node("a"):ping("b").received, 1)
+end
+
+-- sysctl reads a sysctl inside a node, as the node's processes see it
+local function sysctl(node, key)
+  local r = node:run { "cat", "/proc/sys/" .. key:gsub("%.", "/") }
+  return (r.stdout:gsub("%s+$", ""))
+end
+
+-- inet6 lists the IPv6 addresses of a link inside a netns, as ip -j sees them
+local function inet6(netns, dev)
+  local _, out = sh { "ip", "-j", "-n", netns, "-6", "addr", "show", "dev", dev }
+  local addrs = {}
+  for a in out:gmatch('"local":"([^"]+)"') do addrs[#addrs + 1] = a end
+  return addrs
+end
+
+function test_ipv6_is_off_on_the_links_only(t)
+  need_root(t)
+  local tp = topo.new { name = "v6" }
+  local s = tp:switch("s")
+  tp:link(tp:host("a"), s); tp:link(tp:host("b"), s)
+  started(t, tp)
+  local a = tp:node("a")
+  -- the links get none; loopback keeps ::1 and "all" stays on, as
+  -- docs/topo.md says
+  t:eq(sysctl(a, "net.ipv6.conf.a-eth0.disable_ipv6"), "1")
+  t:eq(sysctl(a, "net.ipv6.conf.default.disable_ipv6"), "1")
+  t:eq(sysctl(a, "net.ipv6.conf.all.disable_ipv6"), "0")
+  t:eq(sysctl(a, "net.ipv6.conf.lo.disable_ipv6"), "0")
+  t:eq(inet6("v6-a", "a-eth0"), {})
+  t:eq(inet6("v6-a", "lo"), { "::1" })
+  t:eq(inet6("v6", "s"), {})
+  t:eq(inet6("v6", "s-eth0"), {})
+
+  local on = topo.new { name = "v6on", ipv6 = true }
+  on:link(on:host("a"), on:host("b"))
+  started(t, on)
+  t:eq(sysctl(on:node("a"), "net.ipv6.conf.a-eth0.disable_ipv6"), "0")
+  t:eq(sysctl(on:node("a"), "net.ipv6.conf.default.disable_ipv6"), "0")
 end
 
 function test_bad_input_builds_nothing(t)

@@ -517,3 +517,103 @@ function test_no_edits_after_start(t)
   tp._state = "running" -- as t:start() leaves it
   t:fails(function() tp:host("h") end, "describe it before t:start()")
 end
+
+-- the chunk name of this file, as error positions show it
+local HERE = debug.getinfo(1, "S").source
+
+-- fails_here: fn (written on one line) must raise a message matching
+-- pattern, positioned at fn's line in this file (the caller's line), not
+-- inside topo.
+local function fails_here(t, fn, pattern)
+  local err = t:fails(fn, pattern)
+  t:eq(err:match("^(.-):%d+: "), HERE, err)
+  t:eq(tonumber(err:match("^.-:(%d+): ")), debug.getinfo(fn, "S").linedefined, err)
+  return err
+end
+
+function test_bad_arguments_raise_at_the_callers_line(t)
+  local tp = topo.new { name = "args" }
+  local h1, h2 = tp:host("h1"), tp:host("h2")
+  tp:link(h1, h2)
+  fails_here(t, function() tp:ping_all(5) end, "bad argument #1 to 'ping_all' %(options table")
+  fails_here(t, function() tp:ping_all { count = 0 } end, "bad argument #1 to 'ping_all' %(option \"count\"")
+  fails_here(t, function() tp:ping_all { count = 1.5 } end, "option \"count\"")
+  fails_here(t, function() tp:ping_all { timeout = -1 } end, "option \"timeout\"")
+  fails_here(t, function() tp:ping_all { nodes = 5 } end, "option \"nodes\"")
+  fails_here(t, function() tp:ping_all { print = "yes" } end, "option \"print\"")
+  fails_here(t, function() tp:ping_all { colour = 1 } end, 'ping_all: unknown key "colour"')
+  fails_here(t, function() tp:ping_all() end, "topology args is new")
+  fails_here(t, function() h1:ping(h2, 5) end, "bad argument #2 to 'ping' %(options table")
+  fails_here(t, function() h1:ping(h2, { ns = "x" }) end, 'host h1: ping: unknown key "ns"')
+  fails_here(t, function() h1:ping(h2, { count = 0 }) end, "bad argument #2 to 'ping' %(option \"count\"")
+  fails_here(t, function() h1:ping(h2) end, "needs a running topology")
+  fails_here(t, function() topo.load({ name = "x" }, 5) end, "bad argument #2 to 'load'")
+  fails_here(t, function() topo.load({ name = "x" }, { nom = "y" }) end, 'load: unknown key "nom"')
+  fails_here(t, function() topo.new() end, "expected a table")
+  fails_here(t, function() tp:host(42) end, "must be a string")
+  fails_here(t, function() tp:link("h1", "nope") end, 'unknown node "nope"')
+  -- a method called with "." instead of ":"
+  for _, m in ipairs({ "nodes", "node", "links", "describe", "to_json", "dot", "keep", "namespaces", "ping_all",
+    "start", "stop", "host", "link" }) do
+    fails_here(t, function() tp[m]() end, "call it as t:" .. m .. "(")
+  end
+  for _, m in ipairs({ "ifaces", "routes", "ns", "run", "spawn", "ping" }) do
+    fails_here(t, function() h1[m]() end, "call it as node:" .. m .. "(")
+  end
+  -- errors found when the plan is compiled, and through pcall or a function
+  -- of the caller's
+  local loop = topo.new { name = "loop" }
+  for i = 1, 3 do loop:switch("s" .. i) end
+  loop:link("s1", "s2"); loop:link("s2", "s3"); loop:link("s3", "s1")
+  fails_here(t, function() loop:describe() end, "loop of switches")
+  local ok, err = pcall(tp.ping_all, tp, 5)
+  t:eq(ok, false)
+  t:eq(err:match("^(.-):%d+: "), HERE, err)
+end
+
+function test_link_shaping_is_checked_when_described(t)
+  local tp = topo.new { name = "shape" }
+  tp:host("h1"); tp:host("h2")
+  local bad = {
+    { { rate = "bogus" }, 'link h1-h2: rate: invalid rate "bogus"' },
+    { { rate = "10 mbit" }, 'invalid rate "10 mbit"' },
+    { { rate = "1pbit" }, "invalid rate" },
+    { { rate = 0 }, "invalid rate 0" },
+    { { rate = "1001tbit" }, "from 8bit to 1000tbit" },
+    { { delay = -5 }, "link h1-h2: delay: invalid delay -5" },
+    { { delay = "2h" }, 'invalid delay "2h"' },
+    { { delay = "3601s" }, "from 0 to 1 hour" },
+    { { loss = 200 }, "link h1-h2: loss: invalid loss 200" },
+    { { loss = "1 %" }, 'invalid loss "1 %"' },
+    { { loss = "-1%" }, "from 0 to 100" },
+    { { rate = true }, "rate must be a string or a number" },
+    { { mtu = 65536 }, "mtu must be a whole number from 68 to 65535" },
+    { { mtu = 1500.5 }, "mtu must be" },
+    { { a_ip = "10.0.0.1/33" }, "bad prefix length" },
+  }
+  for _, c in ipairs(bad) do
+    fails_here(t, function() tp:link("h1", "h2", c[1]) end, c[2])
+    local d = { name = "shape", nodes = { { name = "h1", kind = "host" }, { name = "h2", kind = "host" } },
+      links = { { a = "h1", b = "h2" } } }
+    for k, v in pairs(c[1]) do d.links[1][k] = v end
+    fails_here(t, function() topo.load(d) end, c[2])
+  end
+  t:eq(#tp:links(), 0) -- nothing refused was added
+  local good = {
+    { rate = "10mbit" }, { rate = "1.5e3kbit" }, { rate = "500KBPS" }, { rate = 1e6 }, { rate = " 1gbit " },
+    { delay = "10ms" }, { delay = "1s" }, { delay = "250us" }, { delay = 5 }, { delay = 0 }, { delay = "1_000ms" },
+    { loss = "1%" }, { loss = "0.5" }, { loss = 0 }, { loss = 100 }, { mtu = 68 }, { mtu = 9000 },
+  }
+  for _, o in ipairs(good) do tp:link("h1", "h2", o) end
+  t:eq(#tp:links(), #good)
+  t:eq(plan.parse_rate("10mbit"), 1e7)
+  t:eq(plan.parse_rate("1kibit"), 1024)
+  t:eq(plan.parse_rate("1kbps"), 8000)
+  t:eq(plan.parse_delay("250us"), 0.25)
+  t:eq(plan.parse_delay("1s"), 1000)
+  t:eq(plan.parse_loss("0.5%"), 0.5)
+  -- what t:start() gives net's l:shape: nothing for a zero delay or loss
+  t:eq(plan.shaping { delay = 0, loss = "0%" }, nil)
+  t:eq(plan.shaping { rate = "10mbit", delay = "0ms" }, { rate = "10mbit" })
+  t:eq(plan.shaping { delay = "10ms", loss = 0 }, { delay = "10ms" })
+end
