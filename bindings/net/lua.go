@@ -63,7 +63,54 @@ func open(vm *engine.VM, L *lua.LState) lua.LValue {
 		"route_del": m.routeDel,
 		"sysctl":    m.sysctl,
 		"ping":      m.ping,
+		"parse_rate": m.parser("parse_rate", func(s string) (float64, error) {
+			bits, err := ParseRate(s)
+			return float64(bits), err
+		}),
+		"parse_delay": m.parser("parse_delay", func(s string) (float64, error) {
+			d, err := ParseDuration(s)
+			return float64(d) / float64(time.Millisecond), err
+		}),
+		"parse_loss": m.parser("parse_loss", ParseLoss),
 	})
+}
+
+// parseMessage is a parse error about v: a number is shown as the number,
+// not as the quoted text it was read from.
+func parseMessage(err error, v lua.LValue) string {
+	if n, ok := v.(lua.LNumber); ok {
+		text := fmt.Sprint(float64(n))
+		return strings.Replace(err.Error(), engine.Quote(text), text, 1)
+	}
+	return err.Error()
+}
+
+// parser makes net.parse_rate, parse_delay and parse_loss: the readers l:shape
+// applies to its options (a number is bits per second, milliseconds or
+// percent), for callers that check a shaping ahead of time (topo checks a
+// link's when it is described). They return the value in those units, or nil
+// and why a string or number is not one; other types raise.
+func (m *mod) parser(name string, parse func(string) (float64, error)) func(*lua.LState) int {
+	return func(L *lua.LState) int {
+		m.vm.NoMoreArgs(L, 1)
+		var text string
+		switch v := L.Get(1).(type) {
+		case lua.LNumber:
+			text = fmt.Sprint(float64(v)) // as l:shape reads a number
+		case lua.LString:
+			text = string(v)
+		default:
+			m.vm.TypeError(L, 1, "string or number")
+		}
+		v, err := parse(text)
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(parseMessage(err, L.Get(1))))
+			return 2
+		}
+		L.Push(lua.LNumber(v))
+		return 1
+	}
 }
 
 // release drops what the module holds for a namespace the script let go of.
@@ -467,7 +514,7 @@ func (m *mod) linkShape(L *lua.LState) int {
 			o.Fail("rate", "string or number expected, got %s", engine.TypeName(v))
 		}
 		if err != nil {
-			o.Fail("rate", "%s", err)
+			o.Fail("rate", "%s", parseMessage(err, o.Get("rate")))
 		}
 	}
 	s.Delay = m.optDuration(o, "delay")
@@ -486,7 +533,7 @@ func (m *mod) linkShape(L *lua.LState) int {
 			o.Fail("loss", "string or number expected, got %s", engine.TypeName(v))
 		}
 		if err != nil {
-			o.Fail("loss", "%s", err)
+			o.Fail("loss", "%s", parseMessage(err, o.Get("loss")))
 		}
 	}
 	s.Qdisc = o.String("qdisc", "tbf")
@@ -513,7 +560,7 @@ func (m *mod) optDuration(o *engine.Opts, key string) time.Duration {
 		o.Fail(key, "string or number (milliseconds) expected, got %s", engine.TypeName(v))
 	}
 	if err != nil {
-		o.Fail(key, "%s", err)
+		o.Fail(key, "%s", parseMessage(err, o.Get(key)))
 	}
 	return d
 }

@@ -128,7 +128,8 @@ func ParseRate(s string) (uint64, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || !(v*mult >= 8 && v*mult <= 1e15) { // NaN fails too
-		return 0, fmt.Errorf("invalid rate %s (expected a positive rate such as 10mbit, 1gbit or 500kbps)", engine.Quote(s))
+		return 0, fmt.Errorf("invalid rate %s (expected a rate from 8bit to 1000tbit such as 10mbit, 1gbit or 500kbps, "+
+			"or a number of bits per second)", engine.Quote(s))
 	}
 	return uint64(v * mult), nil
 }
@@ -151,7 +152,8 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || !(v >= 0 && v*float64(unit) <= float64(time.Hour)) {
-		return 0, fmt.Errorf("invalid duration %s (expected e.g. 10ms, 1s or 250us)", engine.Quote(s))
+		return 0, fmt.Errorf("invalid duration %s (expected a duration from 0 to 1 hour such as 10ms, 1s or 250us, "+
+			"or a number of milliseconds)", engine.Quote(s))
 	}
 	return time.Duration(v * float64(unit)), nil
 }

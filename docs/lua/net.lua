@@ -232,4 +232,26 @@ function net.sysctl(key, value, opts) end
 ---@return string? errno
 function net.ping(addr, opts) end
 
+---How l:shape reads a rate: a tc rate string ("10mbit", "1gbit", "500kbps")
+---or a number of bits per second, 8 to 1e15. Returns bits per second, or nil
+---and why not.
+---@param v string|number
+---@return number|nil bits_per_second
+---@return string? why
+function net.parse_rate(v) end
+
+---How l:shape reads a delay or jitter: "10ms", "1s", "250us", or a number of
+---milliseconds, 0 to one hour. Returns milliseconds, or nil and why not.
+---@param v string|number
+---@return number|nil ms
+---@return string? why
+function net.parse_delay(v) end
+
+---How l:shape reads a loss: "1%", "0.5", or a number, 0 to 100. Returns
+---percent, or nil and why not.
+---@param v string|number
+---@return number|nil percent
+---@return string? why
+function net.parse_loss(v) end
+
 return net

@@ -132,123 +132,14 @@ function M.cidr(addr, prefix) return M.ip_str(addr) .. "/" .. prefix end
 
 ---------------------------------------------------------------- link shaping
 
--- The parsers below follow bindings/net/parse.go (ParseRate, ParseDuration,
--- ParseLoss), which net's l:shape applies when t:start() shapes a link: a
--- value accepted here is one l:shape accepts, so a malformed one raises in
--- t:link or topo.load, before anything is built. A number is bits per second
--- for rate, milliseconds for delay, percent for loss, as in l:shape.
-
--- underscores_ok: every "_" stands between two digits, as Go's number
--- syntax has it ("1_000").
-local function underscores_ok(s)
-  for i = 1, #s do
-    if s:sub(i, i) == "_" and not (s:sub(i - 1, i - 1):match("^%d$") and s:sub(i + 1, i + 1):match("^%d$")) then
-      return false
-    end
-  end
-  return true
-end
-
--- decimal reads a decimal number as Go's strconv.ParseFloat does ("10",
--- "0.5", ".5", "5.", "+2", "1e3", "1_000"), or nil. Go also reads "inf" and
--- "nan", which no rate, delay or loss takes, and hexadecimal floats
--- ("0x1p3"), which topo refuses.
-local function decimal(s)
-  if s:find("_", 1, true) then
-    if not underscores_ok(s) then return nil end
-    s = s:gsub("_", "")
-  end
-  local mant, exp = s:match("^([^eE]*)[eE]([+-]?%d+)$")
-  mant = mant or s
-  local sign, int, frac = mant:match("^([+-]?)(%d*)%.?(%d*)$")
-  if not sign or (int == "" and frac == "") then return nil end
-  if not mant:find(".", 1, true) and frac ~= "" then return nil end
-  local v = tonumber((int == "" and "0" or int) .. "." .. (frac == "" and "0" or frac))
-  if exp then v = v * 10 ^ tonumber(exp) end
-  return sign == "-" and -v or v
-end
-M.decimal = decimal
-
-local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
-
--- tc's rate units, longest first within a family: bit-based ones are SI
--- (kbit = 1000 bit/s), "bps" ones bytes per second, the "i" ones powers of 2.
-local RATE_UNITS = {
-  { "tibit", 2 ^ 40 }, { "gibit", 2 ^ 30 }, { "mibit", 2 ^ 20 }, { "kibit", 2 ^ 10 },
-  { "tbit", 1e12 }, { "gbit", 1e9 }, { "mbit", 1e6 }, { "kbit", 1e3 }, { "bit", 1 },
-  { "tibps", 8 * 2 ^ 40 }, { "gibps", 8 * 2 ^ 30 }, { "mibps", 8 * 2 ^ 20 }, { "kibps", 8 * 2 ^ 10 },
-  { "tbps", 8e12 }, { "gbps", 8e9 }, { "mbps", 8e6 }, { "kbps", 8e3 }, { "bps", 8 },
-}
-
-local function strip_unit(t, units)
-  for _, u in ipairs(units) do
-    local suffix = u[1]
-    if #t >= #suffix and t:sub(-#suffix) == suffix then return t:sub(1, -#suffix - 1), u[2] end
-  end
-  return t, nil
-end
-
-local function shown(v) return type(v) == "string" and string.format("%q", v) or tostring(v) end
-
---- parse_rate reads a rate ("10mbit", "1gbit", "500kbps", or a number of
---- bits per second) and returns bits per second: 8 (1bps) to 1e15 (1pbit).
---- Returns nil and a reason on bad input.
-function M.parse_rate(v)
-  local bits
-  if type(v) == "number" then
-    bits = v
-  elseif type(v) == "string" then
-    local t, mult = strip_unit(trim(v:lower()), RATE_UNITS)
-    local n = decimal(t)
-    bits = n and n * (mult or 1)
-  end
-  if not bits or not (bits >= 8 and bits <= 1e15) then
-    return nil, string.format("invalid rate %s (expected a rate from 8bit to 1000tbit such as 10mbit, 1gbit or 500kbps, "
-      .. "or a number of bits per second)", shown(v))
-  end
-  return bits
-end
-
-local DELAY_UNITS = {
-  { "usecs", 1e-3 }, { "usec", 1e-3 }, { "us", 1e-3 }, { "msecs", 1 }, { "msec", 1 }, { "ms", 1 },
-  { "secs", 1e3 }, { "sec", 1e3 }, { "s", 1e3 },
-}
-
---- parse_delay reads a delay ("10ms", "1s", "250us", or a number of
---- milliseconds) and returns milliseconds: 0 to one hour. Returns nil and a
---- reason on bad input.
-function M.parse_delay(v)
-  local ms
-  if type(v) == "number" then
-    ms = v
-  elseif type(v) == "string" then
-    local t, mult = strip_unit(trim(v:lower()), DELAY_UNITS)
-    local n = decimal(t)
-    ms = n and n * (mult or 1)
-  end
-  if not ms or not (ms >= 0 and ms <= 3600e3) then
-    return nil, string.format("invalid delay %s (expected a duration from 0 to 1 hour such as 10ms, 1s or 250us, "
-      .. "or a number of milliseconds)", shown(v))
-  end
-  return ms
-end
-
---- parse_loss reads a loss ("1%", "0.5%", or a number) and returns percent:
---- 0 to 100. Returns nil and a reason on bad input.
-function M.parse_loss(v)
-  local pct
-  if type(v) == "number" then
-    pct = v
-  elseif type(v) == "string" then
-    local t = trim(v)
-    if t:sub(-1) == "%" then t = t:sub(1, -2) end
-    pct = decimal(t)
-  end
-  if not pct or not (pct >= 0 and pct <= 100) then
-    return nil, string.format("invalid loss %s (expected a percentage from 0 to 100 such as 1%%)", shown(v))
-  end
-  return pct
-end
+-- A link's rate, delay and loss are read by net's own parsers, the ones
+-- l:shape applies when t:start() shapes the link: a value accepted here is
+-- one l:shape accepts, so a malformed one raises in t:link or topo.load,
+-- before anything is built. Each returns bits per second, milliseconds or
+-- percent (a number is taken in those units, as l:shape takes it), or nil
+-- and why not.
+local net = require "net"
+M.parse_rate, M.parse_delay, M.parse_loss = net.parse_rate, net.parse_delay, net.parse_loss
 
 M.SHAPE = { rate = M.parse_rate, delay = M.parse_delay, loss = M.parse_loss }
 

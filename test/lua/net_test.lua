@@ -537,3 +537,21 @@ function test_process_and_pid_are_nsrefs(t)
   local out = sh("nsenter -t " .. p.pid .. " -n ip -o link show q0")
   t:ok(out:find("q0@", 1, true), out)
 end
+
+-- net.parse_* read values as l:shape does: topo checks links with them
+function test_parsers_read_as_shape_does(t)
+  t:eq(net.parse_rate("10mbit"), 1e7)
+  t:eq(net.parse_rate("1kbps"), 8000)
+  t:eq(net.parse_rate(1e6), 1e6)
+  t:eq(net.parse_delay("250us"), 0.25)
+  t:eq(net.parse_delay(5), 5)
+  t:eq(net.parse_loss("0.5%"), 0.5)
+  local v, why = net.parse_rate(0)
+  t:eq(v, nil)
+  t:ok(why:find("^invalid rate 0 %("), why) -- a number is shown as the number
+  v, why = net.parse_delay("2h")
+  t:eq(v, nil)
+  t:ok(why:find('^invalid duration "2h" %(expected a duration from 0 to 1 hour'), why)
+  t:fails(function() net.parse_rate({}) end, "bad argument #1 to 'parse_rate' (string or number expected, got table)")
+  t:fails(function() net.parse_loss("1%", 2) end, "parse_loss")
+end
