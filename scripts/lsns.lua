@@ -9,6 +9,9 @@
 -- against lsns when lsns is installed: every namespace lsns shows is here.
 local ns = require "ns"
 local proc = require "proc"
+local recipes = require "recipes"
+
+local function usage() recipes.usage("[--json] [-t TYPE]  (TYPE: " .. table.concat(ns.TYPES, ", ") .. ")") end
 
 local as_json, only = false, nil
 local i = 1
@@ -18,9 +21,11 @@ while i <= #arg do
   elseif arg[i] == "-t" or arg[i] == "--type" then
     i = i + 1
     only = arg[i]
+    local known = false
+    for _, t in ipairs(ns.TYPES) do known = known or t == only end
+    if not known then usage() end
   else
-    io.stderr:write("usage: nslua -r lsns [--json] [-t TYPE]\n")
-    os.exit(2)
+    usage()
   end
   i = i + 1
 end
