@@ -30,6 +30,13 @@ while i <= #arg do
   i = i + 1
 end
 
+-- a table cell as lsns (libsmartcols) prints it: control bytes as \xHH
+-- (a newline in a command line is \x0a), and a backslash that would read as
+-- the start of one as \x5c, so that each namespace stays one line
+local function cell(s)
+  return (s:gsub("\\x", "\\x5cx"):gsub("[%z\1-\31\127]", function(c) return string.format("\\x%02x", c:byte()) end))
+end
+
 -- user names, as lsns's USER column
 local users = {}
 local pw = io.open("/etc/passwd")
@@ -71,7 +78,7 @@ else
   print(string.format("%10s %-6s %6s %7s %-8s %s", "NS", "TYPE", "NPROCS", "PID", "USER", "COMMAND"))
   for _, r in ipairs(rows) do
     local what = r.command or ("(held by " .. r.path .. ")")
-    print(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", what))
+    print(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", cell(what)))
   end
   if unreadable then
     io.stderr:write("lsns: namespaces of pid(s) ", table.concat(unreadable, ","), " could not be read (EACCES)\n")

@@ -2,8 +2,13 @@ package test
 
 import (
 	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/test/harness"
 )
@@ -112,6 +117,68 @@ func TestRecipesHelpers(t *testing.T) {
 		if r.Code != tt.exit || r.Stderr != tt.stderr || r.Stdout != "" {
 			t.Errorf("%s: exit %d, stderr %q, stdout %q; want exit %d, stderr %q",
 				tt.code, r.Code, r.Stderr, r.Stdout, tt.exit, tt.stderr)
+		}
+	}
+}
+
+// TestRecipeLsnsEscapes: a command line with a newline or a tab stays on its
+// row, written as lsns(8) writes it (\x0a, \x09, and \x5c for a backslash
+// that would read as an escape).
+func TestRecipeLsnsEscapes(t *testing.T) {
+	harness.NoLeaks(t)
+	// read, a builtin, waits on stdin: no child of sh to outlive it
+	cmd := exec.Command("unshare", "--uts", "sh", "-c", "read x\ntrue \\x\t#")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	pid := strconv.Itoa(cmd.Process.Pid)
+	// unshare has execed sh once its namespace is new
+	want := `sh -c read x\x0atrue \x5cx\x09#`
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var self, it unix.Stat_t
+		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
+		if unix.Stat("/proc/self/ns/uts", &self) == nil && unix.Stat("/proc/"+pid+"/ns/uts", &it) == nil &&
+			self.Ino != it.Ino && strings.HasPrefix(string(cmdline), "sh\x00") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("unshare did not start sh in a new uts namespace")
+		}
+		time.Sleep(time.Millisecond) // polling interval, not synchronisation
+	}
+	r := harness.Run(t, "-r", "lsns", "-t", "uts")
+	if r.Code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	var row string
+	for _, l := range strings.Split(r.Stdout, "\n") {
+		if f := strings.Fields(l); len(f) > 3 && f[3] == pid {
+			row = l
+		}
+	}
+	if !strings.HasSuffix(row, " "+want) {
+		t.Errorf("row of pid %s: %q, want the command %q\nstdout:\n%s", pid, row, want, r.Stdout)
+	}
+	// lsns(8) agrees, when it is here
+	if _, err := exec.LookPath("lsns"); err == nil {
+		out := harness.Tool(t, "lsns", "-n", "-t", "uts", "-o", "PID,COMMAND")
+		found := false
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) > 0 && f[0] == pid {
+				found = strings.HasSuffix(l, " "+want)
+				if !found {
+					t.Errorf("lsns(8) writes %q", l)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("lsns(8) does not show pid %s:\n%s", pid, out)
 		}
 	}
 }
