@@ -7,9 +7,10 @@
 --   [ h1 ]   [ h2 ]  ...   [ hN ]     10.0.0.1 .. 10.0.0.N /24
 local ns = require "ns"
 local net = require "net"
+local recipes = require "recipes"
 
-local N = tonumber(arg and arg[1] or nil) or 4
-assert(N >= 2 and N <= 250, "N must be between 2 and 250")
+local N = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 2, max = 250 })
+if not N then recipes.usage("[N: 2..250 hosts, default 4]") end
 
 -- the bridge lives in a namespace of its own, not in the caller's
 local sw = assert(ns.create("net"))

@@ -5,10 +5,12 @@
 --        s1            (a bridge in the topology's own netns "lan")
 --
 --   nslua -r lan 20
+local recipes = require "recipes"
 local topo = require "topo"
 
-local n = tonumber(arg[1] or "4")
-assert(n and n >= 2 and n == math.floor(n), "usage: nslua -r lan [N >= 2]")
+-- a bridge takes at most 1024 ports
+local n = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 2, max = 1024 })
+if not n then recipes.usage("[N: 2..1024 hosts, default 4]") end
 
 local t = topo.new { name = "lan" }
 local s1 = t:switch("s1")

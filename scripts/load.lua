@@ -5,8 +5,13 @@
 local topo = require "topo"
 
 local t
+local recipes = require "recipes"
+if #arg > 1 then recipes.usage("[FILE.json]") end
 if arg[1] then
-  t = topo.load(arg[1])
+  -- a file that is not there or does not describe a lab: one line, exit 1
+  local ok, loaded = pcall(topo.load, arg[1])
+  if not ok then recipes.fail(tostring(loaded)) end
+  t = loaded
 else
   local json = require "json"
   t = topo.load(json.decode(assert(require("recipes").read("lab.json"))))

@@ -9,6 +9,9 @@
 -- against lsns when lsns is installed: every namespace lsns shows is here.
 local ns = require "ns"
 local proc = require "proc"
+local recipes = require "recipes"
+
+local function usage() recipes.usage("[--json] [-t TYPE]  (TYPE: " .. table.concat(ns.TYPES, ", ") .. ")") end
 
 local as_json, only = false, nil
 local i = 1
@@ -18,11 +21,20 @@ while i <= #arg do
   elseif arg[i] == "-t" or arg[i] == "--type" then
     i = i + 1
     only = arg[i]
+    local known = false
+    for _, t in ipairs(ns.TYPES) do known = known or t == only end
+    if not known then usage() end
   else
-    io.stderr:write("usage: nslua -r lsns [--json] [-t TYPE]\n")
-    os.exit(2)
+    usage()
   end
   i = i + 1
+end
+
+-- a table cell as lsns (libsmartcols) prints it: control bytes as \xHH
+-- (a newline in a command line is \x0a), and a backslash that would read as
+-- the start of one as \x5c, so that each namespace stays one line
+local function cell(s)
+  return (s:gsub("\\x", "\\x5cx"):gsub("[%z\1-\31\127]", function(c) return string.format("\\x%02x", c:byte()) end))
 end
 
 -- user names, as lsns's USER column
@@ -66,7 +78,7 @@ else
   print(string.format("%10s %-6s %6s %7s %-8s %s", "NS", "TYPE", "NPROCS", "PID", "USER", "COMMAND"))
   for _, r in ipairs(rows) do
     local what = r.command or ("(held by " .. r.path .. ")")
-    print(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", what))
+    print(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", cell(what)))
   end
   if unreadable then
     io.stderr:write("lsns: namespaces of pid(s) ", table.concat(unreadable, ","), " could not be read (EACCES)\n")

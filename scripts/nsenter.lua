@@ -10,6 +10,7 @@
 -- /proc/self/ns links must equal PID's.
 local ns = require "ns"
 local proc = require "proc"
+local recipes = require "recipes"
 
 local TYPES = { "cgroup", "ipc", "mnt", "net", "pid", "uts" }
 
@@ -28,7 +29,8 @@ local function popen_lines(cmd)
   return out
 end
 
-local target = tonumber(arg[1])
+local target = arg[1] and recipes.int(arg[1], { min = 1 })
+if arg[1] and not target then recipes.usage("[PID [CMD...]]") end
 local demo
 if not target then
   -- demo target: a sleep started inside new net and uts namespaces
@@ -55,7 +57,9 @@ if #arg > 1 then
 end
 
 -- the namespaces we are about to enter, as /proc shows them
-local want = assert(proc.info(target)).ns
+local info, err = proc.info(target)
+if not info then recipes.fail(err) end
+local want = info.ns
 local probe = {}
 for _, t in ipairs(TYPES) do probe[#probe + 1] = "readlink /proc/self/ns/" .. t end
 

@@ -7,10 +7,11 @@
 --   h4   r3   h2            nslua -r ring 6
 --        |
 --        h3
+local recipes = require "recipes"
 local topo = require "topo"
 
-local k = tonumber(arg[1] or "4")
-assert(k and k >= 3 and k == math.floor(k), "usage: nslua -r ring [k >= 3]")
+local k = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 3 })
+if not k then recipes.usage("[k >= 3 routers, default 4]") end
 
 local t = topo.new { name = "ring", routing = "static" }
 local routers = {}

@@ -2,8 +2,10 @@
 --
 --   nslua -r topo-down          list topologies with a state file
 --   nslua -r topo-down lab      stop "lab": its namespaces go, each checked by identity first
+local recipes = require "recipes"
 local topo = require "topo"
 
+if #arg > 1 then recipes.usage("[NAME]") end
 local name = arg[1]
 if not name then
   local list = topo.list()
@@ -15,7 +17,9 @@ if not name then
   return
 end
 
-local t = topo.attach(name)
+-- no such topology is a failure, not a bug: one line, exit 1
+local ok, t = pcall(topo.attach, name)
+if not ok then recipes.fail(tostring(t)) end
 if t.reaped then
   print(name .. ": its owner had died; removed what it left behind")
 else

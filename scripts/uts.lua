@@ -6,8 +6,12 @@
 -- and asks hostname(1) — run inside each namespace — what it sees. The host
 -- keeps its name. Exits non-zero when the outside view disagrees.
 local ns = require "ns"
+local recipes = require "recipes"
 
 local names = { arg[1] or "alpha", arg[2] or "beta" }
+for _, name in ipairs(names) do
+  if #arg > 2 or #name == 0 or #name > 64 then recipes.usage("[name1 name2]  (host names of 1..64 bytes)") end
+end
 
 -- what hostname(1), an outside program, prints when run from here
 local function hostname_cmd()

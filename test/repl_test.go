@@ -49,11 +49,15 @@ func startREPL(t *testing.T, home string) *replTerm {
 }
 
 // startOnPTY starts cmd on a new pseudo-terminal of 40 rows and cols
-// columns, kills it (this test's own child, by pid) at cleanup if it is
+// columns (cols 0: a pty whose size nobody set, 0x0), kills it (this test's own child, by pid) at cleanup if it is
 // still running, and waits for prompt.
 func startOnPTY(t *testing.T, cmd *exec.Cmd, cols uint16, prompt string) *replTerm {
 	t.Helper()
-	f, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: cols})
+	size := &pty.Winsize{Rows: 40, Cols: cols}
+	if cols == 0 {
+		size.Rows = 0
+	}
+	f, err := pty.StartWithSize(cmd, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,6 +292,47 @@ func TestREPLCtrlCClearsLine(t *testing.T) {
 	rt.expect("nslua> ")
 	rt.send("type(broken)\r")
 	rt.expect(`"nil"`)
+}
+
+// TestREPLCtrlDDropsChunk: Ctrl-D on a `>> ` line drops the chunk, as Ctrl-C
+// does, without a syntax error, and the session goes on.
+func TestREPLCtrlDDropsChunk(t *testing.T) {
+	harness.NoLeaks(t)
+	rt := startREPL(t, t.TempDir())
+	rt.send("if true then\r")
+	rt.expect(">> ")
+	rt.send("\x04")
+	rt.expect("nslua> ")
+	rt.send("1 + 1\r")
+	rt.expect("2\n")
+	rt.expect("nslua> ")
+	if strings.Contains(rt.screen(), "error") {
+		t.Errorf("Ctrl-D on a continuation line printed an error:\n%s", rt.screen())
+	}
+}
+
+// TestREPLCompletesOnZeroSizeTerminal: a terminal that reports a 0x0 window
+// (a pty nobody sized) still completes, as one of 80 columns.
+func TestREPLCompletesOnZeroSizeTerminal(t *testing.T) {
+	harness.NoLeaks(t)
+	home := t.TempDir()
+	cmd := exec.Command(harness.Bin())
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_STATE_HOME="+home, "TERM=xterm")
+	rt := startOnPTY(t, cmd, 0, "nslua> ")
+	if ws, err := unix.IoctlGetWinsize(int(rt.pty.Fd()), unix.TIOCGWINSZ); err != nil || ws.Col != 0 || ws.Row != 0 {
+		t.Fatalf("the pty is not 0x0: %+v %v", ws, err)
+	}
+	rt.send("string.form\t")
+	rt.expect("string.format")
+	rt.send("(\"%d\", 6 * 7)\r")
+	rt.expect(`"42"`)
+	rt.expect("nslua> ")
+	// Tab twice lists the candidates in columns
+	rt.send("string.s\t\t")
+	rt.expect("sub")
+	rt.send("\x03")
+	rt.expect("nslua> ")
 }
 
 func TestREPLUnterminatedStringIsError(t *testing.T) {

@@ -345,3 +345,46 @@ func TestSpawnInterruptedWait(t *testing.T) {
 		t.Errorf("child %d outlived nslua's cleanup", pid)
 	}
 }
+
+// TestSpawnTTYStdinEOF: with tty = true and nslua's stdin at end of input (a
+// pipe that closed, /dev/null), the end reaches the child as a terminal
+// delivers it, so a program that reads to the end (cat, sh) ends instead of
+// waiting forever; a last line without its newline still arrives first.
+func TestSpawnTTYStdinEOF(t *testing.T) {
+	script := `local r = require("proc").run{"cat", tty = true}
+		print("") print("cat ended", r.code, r.stdout)`
+	for _, tt := range []struct{ name, stdin, want string }{
+		{"empty", "", ""},
+		{"whole lines", "one\ntwo\n", "one\r\ntwo\r\n"},
+		{"partial last line", "one\npart", "one\r\npart"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			harness.NoLeaks(t)
+			r := harness.RunWith(t, harness.RunOpts{Stdin: tt.stdin, Timeout: 20 * time.Second}, "-e", script)
+			if r.Code != 0 || !strings.HasSuffix(r.Stdout, "cat ended\t0\tnil\n") {
+				t.Fatalf("exit %d\nstdout:\n%q\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+			}
+			// the pty echoes the input, then cat writes it back: both copies
+			if tt.want != "" && strings.Count(r.Stdout, tt.want) < 2 {
+				t.Errorf("cat did not get all its input: stdout %q", r.Stdout)
+			}
+		})
+	}
+	t.Run("dev null", func(t *testing.T) {
+		harness.NoLeaks(t)
+		cmd := exec.Command(harness.Bin(), "-e", script) // Stdin nil: /dev/null
+		cmd.Dir = harness.Root()
+		done := make(chan []byte, 1)
+		go func() { out, _ := cmd.Output(); done <- out }()
+		select {
+		case out := <-done:
+			if !strings.HasSuffix(string(out), "cat ended\t0\tnil\n") {
+				t.Errorf("stdout %q", out)
+			}
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-done
+			t.Fatal("cat on a tty never saw the end of /dev/null")
+		}
+	})
+}

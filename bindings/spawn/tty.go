@@ -99,10 +99,12 @@ func (p *Pty) forwardWinch() {
 
 // relayIn copies nslua's stdin to the pty with poll, so that it can stop
 // without stealing a byte that arrives after the child ended (the REPL
-// reads the same stdin).
+// reads the same stdin). End of input (a pipe or file at EOF, /dev/null)
+// reaches the child as a terminal would deliver it: see sendEOF.
 func (p *Pty) relayIn() {
 	defer close(p.inDone)
 	buf := make([]byte, 4096)
+	last := byte('\n') // nothing sent yet: the child is at the start of a line
 	fds := []unix.PollFd{{Fd: int32(p.in), Events: unix.POLLIN}, {Fd: int32(p.stopIn[0]), Events: unix.POLLIN}}
 	for {
 		fds[0].Revents, fds[1].Revents = 0, 0
@@ -115,17 +117,46 @@ func (p *Pty) relayIn() {
 		if fds[1].Revents != 0 {
 			return
 		}
-		if fds[0].Revents&(unix.POLLIN|unix.POLLHUP) == 0 {
+		ev := fds[0].Revents
+		if ev&(unix.POLLNVAL|unix.POLLERR) != 0 && ev&unix.POLLIN == 0 {
+			p.sendEOF(last) // stdin closed or unusable: no more input will come
+			return
+		}
+		if ev&(unix.POLLIN|unix.POLLHUP) == 0 {
 			continue
 		}
 		n, err := unix.Read(p.in, buf)
+		if err == unix.EINTR || err == unix.EAGAIN {
+			continue
+		}
 		if n <= 0 || err != nil {
+			p.sendEOF(last)
 			return
 		}
 		if _, err := p.Master.Write(buf[:n]); err != nil {
 			return
 		}
+		last = buf[n-1]
 	}
+}
+
+// sendEOF tells the child that nslua's stdin ended, the way a terminal
+// does, as script(1) does: it types the pty's end-of-file character (VEOF,
+// normally ^D). In canonical mode that character ends input only at the
+// start of a line; after a partial line the first one hands the line over
+// and a second one is the end of input. A child in raw mode gets the
+// character as a key, which a line editor (readline, a shell's) takes as
+// end of input on an empty line.
+func (p *Pty) sendEOF(last byte) {
+	eof := []byte{4}
+	tio, err := unix.IoctlGetTermios(p.masterFd, unix.TCGETS) // the slave's settings
+	if err == nil && tio.Cc[unix.VEOF] != 0 {
+		eof[0] = tio.Cc[unix.VEOF]
+	}
+	if err == nil && tio.Lflag&unix.ICANON != 0 && last != '\n' && last != '\r' {
+		eof = append(eof, eof[0])
+	}
+	_, _ = p.Master.Write(eof)
 }
 
 // Finish waits (up to grace) for the child's last output, stops the relay

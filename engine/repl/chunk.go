@@ -19,7 +19,8 @@ const chunkName = "stdin"
 // their values; otherwise lines are added while the chunk's only fault is that
 // it ends too early. It returns the text as typed (for history) and the
 // compiled function, or a syntax error. Errors of read (io.EOF, an interrupt)
-// come back as they are, with the text read so far.
+// come back as they are, with the text read so far, but the end of input on a
+// continuation line comes back as an *endInChunk.
 func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string, *lua.LFunction, error) {
 	line, err := read(prompt)
 	if err != nil {
@@ -44,7 +45,7 @@ func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string,
 		next, rerr := read(continuation)
 		if rerr != nil {
 			if rerr == errEOF {
-				return typed, nil, syntaxError(err, src)
+				return typed, nil, &endInChunk{syntaxError(err, src)}
 			}
 			return typed, nil, rerr
 		}
@@ -52,6 +53,15 @@ func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string,
 		src += "\n" + next
 	}
 }
+
+// endInChunk is the end of input met on a continuation line: the syntax
+// error the unfinished chunk has. On a terminal that is Ctrl-D on a `>> `
+// line, and the REPL drops the chunk as Ctrl-C does; from a pipe it is an
+// error, as lua.c reports for a file that ends mid-chunk.
+type endInChunk struct{ err error }
+
+func (e *endInChunk) Error() string { return e.err.Error() }
+func (e *endInChunk) Unwrap() error { return e.err }
 
 // incomplete reports whether a chunk failed to compile only because it ended
 // too early: the parser met the end of input. An unterminated short string

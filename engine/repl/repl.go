@@ -116,6 +116,13 @@ func (s *session) loop() error {
 		case errInterrupt:
 			continue // Ctrl-C while editing drops the chunk
 		}
+		var end *endInChunk
+		if s.tty && errors.As(err, &end) {
+			// Ctrl-D on a continuation line drops the chunk too. lua.c 5.4
+			// reports the unfinished chunk instead (5.4.4 prints "(null)"),
+			// which tells a person who meant to give up nothing useful.
+			continue
+		}
 		if strings.TrimSpace(chunk) != "" {
 			s.lines.AddHistory(chunk)
 			appendHistory(s.history, chunk)

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -92,6 +93,26 @@ func TestReadChunk(t *testing.T) {
 				t.Errorf("returned %q, want %q", s, tt.result)
 			}
 		})
+	}
+}
+
+// TestReadChunkEndInChunk: the end of input on a continuation line is told
+// apart from other syntax errors, so that Ctrl-D on a terminal can drop the
+// chunk; on the first line it is the end of the session.
+func TestReadChunkEndInChunk(t *testing.T) {
+	L := lua.NewState()
+	defer L.Close()
+	var end *endInChunk
+	_, _, err := readChunk(L, (&lines{in: []string{"if x then"}}).read)
+	if !errors.As(err, &end) {
+		t.Errorf("end of input after 'if x then': %v, want an endInChunk", err)
+	}
+	_, _, err = readChunk(L, (&lines{in: []string{"x y"}}).read)
+	if err == nil || errors.As(err, &end) {
+		t.Errorf("'x y': %v, want a plain syntax error", err)
+	}
+	if _, _, err = readChunk(L, (&lines{}).read); err != errEOF {
+		t.Errorf("end of input on the first line: %v, want errEOF", err)
 	}
 }
 
@@ -281,6 +302,21 @@ func TestRunOnAPipe(t *testing.T) {
 	}
 	if !strings.HasPrefix(errw.String(), "stdin:1: boom\nstack traceback:") {
 		t.Errorf("stderr %q", errw.String())
+	}
+}
+
+// TestRunOnAPipeEndsMidChunk: input that ends inside a chunk is a syntax
+// error on a pipe, as lua.c reports it for a file (Ctrl-D on a terminal
+// drops the chunk instead: test/repl_test.go).
+func TestRunOnAPipeEndsMidChunk(t *testing.T) {
+	vm := engine.New(nil, nil)
+	defer vm.Close()
+	var out, errw bytes.Buffer
+	if err := Run(vm, Config{In: strings.NewReader("1\nif true then\n"), Out: &out, Err: &errw}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "1\n" || errw.String() != "stdin:1: syntax error near <eof>\n" {
+		t.Errorf("stdout %q, stderr %q", out.String(), errw.String())
 	}
 }
 

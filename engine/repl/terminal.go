@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/chzyer/readline"
+	"golang.org/x/sys/unix"
 )
 
 // lineReader is what the REPL needs from a line editor, so that readline can
@@ -45,6 +46,7 @@ func newEditor(in *os.File, out, errw io.Writer, history []string, complete comp
 		Stdout:                 nopCloser{out},
 		Stderr:                 nopCloser{errw},
 		AutoComplete:           completer(complete),
+		FuncGetWidth:           screenWidth(out, in),
 		DisableAutoSaveHistory: true, // one entry per chunk, not per line
 		HistoryLimit:           historyLimit,
 		HistorySearchFold:      true,
@@ -77,6 +79,26 @@ func (e *editor) AddHistory(chunk string) { e.rl.SaveHistory(oneLine(chunk)) }
 func (e *editor) Close() error {
 	e.in.Close()
 	return e.rl.Close()
+}
+
+// defaultWidth is the width of a terminal that reports none: a pty whose
+// size nobody set says 0x0, and readline, dividing by it, can neither
+// complete nor redraw. 80 columns, as the VT100 and most tools assume.
+const defaultWidth = 80
+
+// screenWidth returns readline's width function: the columns of the first of
+// files that is a terminal with a size, else defaultWidth.
+func screenWidth(files ...any) func() int {
+	return func() int {
+		for _, f := range files {
+			if f, ok := f.(*os.File); ok {
+				if ws, err := unix.IoctlGetWinsize(int(f.Fd()), unix.TIOCGWINSZ); err == nil && ws.Col > 0 {
+					return int(ws.Col)
+				}
+			}
+		}
+		return defaultWidth
+	}
 }
 
 // completer adapts a completeFunc to readline, which wants the suffixes that
