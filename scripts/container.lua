@@ -16,9 +16,10 @@ local rootfs = container.rootfs_from_host("/mnt/rootfs")
 
 local c = container.new { rootfs = rootfs, hostname = "busybox" }
 
-local tty = io.open("/dev/tty")
-if arg[1] ~= "--check" and tty then
-  tty:close()
+-- interactive only when someone types and reads: stdin and stdout on a
+-- terminal (a controlling terminal alone, with stdin from a file, is a script)
+local fs = require "fs"
+if arg[1] ~= "--check" and fs.isatty("stdin") and fs.isatty("stdout") then
   print("busybox shell in a container (hostname busybox); exit to leave")
   local r = c:run { "/bin/sh", tty = true }
   os.exit(r.code)

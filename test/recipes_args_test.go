@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -180,5 +181,30 @@ func TestRecipeLsnsEscapes(t *testing.T) {
 		if !found {
 			t.Errorf("lsns(8) does not show pid %s:\n%s", pid, out)
 		}
+	}
+}
+
+// The container recipe is interactive only when stdin and stdout are a
+// terminal. With a controlling terminal but stdin from /dev/null (a script
+// run from an interactive shell) it runs its scripted check: it used to open
+// a shell there, which read end of input at once.
+func TestRecipeContainerScriptedWithoutATerminalStdin(t *testing.T) {
+	harness.NoLeaks(t)
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	cmd := exec.Command(harness.Bin(), "-r", "container")
+	cmd.Dir = harness.Root()
+	cmd.Stdin = null // stdout and stderr: the terminal, which is also the controlling one
+	cmd.SysProcAttr = &syscall.SysProcAttr{Ctty: 1}
+	rt := startOnPTY(t, cmd, 100, "ok: the container had its own namespaces")
+	<-rt.done
+	if code := cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit %d:\n%s", code, rt.screen())
+	}
+	if strings.Contains(rt.screen(), "busybox shell in a container") {
+		t.Errorf("the recipe went interactive with stdin from /dev/null:\n%s", rt.screen())
 	}
 }
