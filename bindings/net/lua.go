@@ -606,17 +606,10 @@ func (m *mod) linkStats(L *lua.LState) int {
 // msg, "ETIMEDOUT". timeout in seconds, default 5.
 func (m *mod) linkWaitGone(L *lua.LState) int {
 	l := m.checkLink(L)
-	timeout := 5.0
-	if L.Get(2) != lua.LNil {
-		if v, ok := L.Get(2).(lua.LNumber); ok && v >= 0 {
-			timeout = float64(v)
-		} else {
-			m.vm.ArgError(L, 2, "timeout in seconds (a number >= 0) expected, got %s", engine.TypeName(L.Get(2)))
-		}
-	}
+	timeout := m.vm.OptTimeout(L, 2, 5)
 	m.vm.NoMoreArgs(L, 2)
 	ctx := L.Context()
-	deadline := time.Now().Add(time.Duration(timeout * float64(time.Second)))
+	deadline := time.Now().Add(engine.Seconds(timeout))
 	delay := time.Millisecond
 	for {
 		if !l.Exists() {

@@ -284,16 +284,7 @@ func closeAll(p *process, files []*os.File) {
 	}
 }
 
-// seconds converts a non-negative number of seconds to a Duration. Beyond
-// what a Duration holds (292 years; +inf included) it saturates: the
-// conversion alone would wrap around to a negative duration, which a timer
-// takes as "now".
-func seconds(s float64) time.Duration {
-	if d := s * float64(time.Second); d < math.MaxInt64 {
-		return time.Duration(d)
-	}
-	return math.MaxInt64
-}
+func seconds(s float64) time.Duration { return engine.Seconds(s) }
 
 // stdio opens what fd i of the child gets: the child's end and, for a pipe,
 // nslua's end.
@@ -775,14 +766,7 @@ func (b *binding) check(L *lua.LState) *process {
 // nil, msg, "ETIMEDOUT" (the child runs on).
 func (b *binding) wait(L *lua.LState) int {
 	p := b.check(L)
-	timeout := -1.0
-	if L.Get(2) != lua.LNil {
-		n, ok := L.Get(2).(lua.LNumber)
-		if !ok || !(n >= 0) {
-			b.vm.ArgError(L, 2, "timeout in seconds (a number >= 0) expected, got %s", engine.TypeName(L.Get(2)))
-		}
-		timeout = float64(n)
-	}
+	timeout := b.vm.OptTimeout(L, 2, -1) // -1: no limit
 	b.vm.NoMoreArgs(L, 2)
 	return b.finish(L, p, timeout)
 }

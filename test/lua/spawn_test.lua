@@ -79,6 +79,10 @@ end
 -- a timeout beyond what a Go duration holds means "wait as long as it
 -- takes": it used to wrap around to a negative duration and expire at once
 function test_wait_with_a_huge_timeout_waits_for_the_exit(t)
+  local q = sleeper(t)
+  t:fails(function() q:wait(-1) end, "bad argument #2 to 'wait' (timeout in seconds (a number >= 0) expected, got -1)")
+  t:fails(function() q:wait(0 / 0) end, "expected, got NaN")
+  t:fails(function() q:wait("1") end, "expected, got string")
   for _, timeout in ipairs { 1 / 0, 1e300, 1e10 } do
     local p = t:ok(proc.spawn { "sleep", "0.2" })
     local r, msg = p:wait(timeout)
