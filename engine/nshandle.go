@@ -97,11 +97,18 @@ func (vm *VM) CheckHandle(L *lua.LState, n int) *Handle {
 func (vm *VM) registerHandleClass() {
 	methods := map[string]func(L *lua.LState) int{
 		"close": func(L *lua.LState) int {
-			ud := L.CheckUserData(1)
-			if h, ok := ud.Value.(*Handle); ok {
-				if err := h.Close(); err != nil {
-					return Fail(L, &OpError{Op: "close", Arg: h.String(), Err: err})
-				}
+			// a closed handle may be closed again: no Check, which refuses it
+			ud, _ := L.Get(1).(*lua.LUserData)
+			var h *Handle
+			if ud != nil {
+				h, _ = ud.Value.(*Handle)
+			}
+			if h == nil {
+				vm.TypeError(L, 1, "nslua.ns")
+			}
+			vm.NoMoreArgs(L, 1)
+			if err := h.Close(); err != nil {
+				return Fail(L, &OpError{Op: "close", Arg: h.String(), Err: err})
 			}
 			return OK(L)
 		},

@@ -118,6 +118,9 @@ var badInputCases = []struct{ code, want string }{
 	{`ns.create("time", {offsets = {boottime = 1e30}})`, `raise:option "offsets": boottime: offset in seconds expected (at most 1e9 either way), got 1e+30`},
 	{`ns.current("net"):parent()`, "fail:EINVAL: ioctl(NS_GET_PARENT)"},
 	{`ns.current("net").pin(5)`, "raise:bad argument #1 to 'pin' (nslua.ns expected, got number)"},
+	{`ns.current("net").close(5)`, "raise:bad argument #1 to 'close' (nslua.ns expected, got number)"},
+	{`ns.current("net").close(io.stdout)`, "raise:bad argument #1 to 'close' (nslua.ns expected, got userdata)"},
+	{`ns.current("net"):close(1)`, "raise:bad argument #2 to 'close'"},
 	// proc
 	{`proc.self(1)`, "raise:bad argument #1 to 'self'"},
 	{`proc.list(1)`, "raise:bad argument #1 to 'list'"},
