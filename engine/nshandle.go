@@ -197,7 +197,11 @@ func (vm *VM) With(L *lua.LState, targets []Target, fnIdx int) int {
 	var callErr error
 	err := onPooledWorker(vm.cur, targets, func(cur *ThreadNS) {
 		outer := vm.setCurrent(cur)
-		defer vm.setCurrent(outer)
+		vm.waiting = append(vm.waiting, outer)
+		defer func() {
+			vm.waiting = vm.waiting[:len(vm.waiting)-1]
+			vm.setCurrent(outer)
+		}()
 		L.Push(fn)
 		for _, a := range args {
 			L.Push(a)

@@ -25,6 +25,25 @@ func captureOriginal() {
 	}
 }
 
+// MountNSShared says why the thread running Lua may not change the root of
+// its mount namespace: pivot_root(2) moves every process and thread of the
+// namespace whose root is the old root, so in nslua's original mount
+// namespace it would move the host's processes, and inside ns.with it would
+// move the script's thread (or an outer worker) that shares the namespace.
+// It returns "" when the namespace is the thread's alone among those.
+func (vm *VM) MountNSShared() string {
+	id := vm.cur.id[KindMnt]
+	if id == original[KindMnt] {
+		return "this is nslua's original mount namespace, shared with the processes nslua was started among"
+	}
+	for _, w := range vm.waiting {
+		if w.id[KindMnt] == id {
+			return "the script's thread (outside ns.with) is in this mount namespace too"
+		}
+	}
+	return ""
+}
+
 // ThreadNS is the namespace set of the thread that runs Lua at a given moment:
 // the VM thread, or the worker inside an ns.with. For each joinable kind it
 // holds an fd for the namespace when that differs from the process's original

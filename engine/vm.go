@@ -29,7 +29,8 @@ type Module struct {
 type VM struct {
 	L *lua.LState
 
-	cur     *ThreadNS // namespaces of the thread running Lua right now
+	cur     *ThreadNS   // namespaces of the thread running Lua right now
+	waiting []*ThreadNS // of the threads waiting in ns.with for a worker, outermost (the script's) first
 	closers closerList
 	calls   []string // names of the bindings being called, innermost last
 	modules map[string]Module

@@ -317,6 +317,11 @@ assert(mount.tmpfs(d .. "/new"))
 assert(mount.apply({{type = "dir", target = "/proc"}, {type = "proc", target = "/proc"},
   {type = "dir", target = "/old"}}, {root = d .. "/new"}))
 local f = assert(io.open(d .. "/new/hello", "w")); f:write("new root\n"); f:close()
+-- in the mount namespace nslua started in, pivot_root would move every
+-- process there too: nslua refuses it
+local ok, msg = mount.pivot_root(d .. "/new")
+print("REFUSED", ok, msg)
+assert(require("ns").unshare("mnt"))
 assert(mount.pivot_root(d .. "/new"))
 print("PIVOT", io.open("/hello"):read("*l"))
 dump(mount.list())
@@ -324,6 +329,9 @@ dump(mount.list())
 	out := inMountNS(t, `"$NSLUA" `+script+` `+dir+` chroot; "$NSLUA" `+script+` `+dir)
 	if !strings.Contains(out, "CHROOT\tchroot") || !strings.Contains(out, "PIVOT\tnew root") {
 		t.Fatalf("chroot or pivot_root did not change the root:\n%s", out)
+	}
+	if !strings.Contains(out, "REFUSED\tnil\tEBUSY: pivot_root("+dir+"/new): it would move every process and thread") {
+		t.Errorf("pivot_root in nslua's original mount namespace was not refused:\n%s", out)
 	}
 	ms := parseDump(t, out)
 	if len(ms) != 2 || byTarget(ms, "/") == nil || byTarget(ms, "/proc") == nil || byTarget(ms, "/").FSType != "tmpfs" {
@@ -345,6 +353,7 @@ show(mount.tmpfs(d .. "/missing"))
 show(mount.bind(d .. "/nope", d .. "/t"))
 show(mount.overlay{lower = d .. "/nolower", tmpfs = true, target = d .. "/t"})
 show(mount.umount(d .. "/t"))
+assert(require("ns").unshare("mnt"))
 show(mount.pivot_root(d .. "/t"))
 show(mount.is_mountpoint(d .. "/missing"))
 show(mount.apply({{type = "tmpfs", target = "/a"}, {source = d .. "/nope", target = "/b"}}, {root = d .. "/t"}))
@@ -356,7 +365,7 @@ dump(mount.list())
 		"ENOENT: mount(" + dir + "/nope on " + dir + "/t): no such file or directory",
 		"ENOENT: lowerdir(" + dir + "/nolower)",
 		"EINVAL: umount(" + dir + "/t): invalid argument",
-		": pivot_root(" + dir + "/t)",
+		"EINVAL: pivot_root(" + dir + "/t): not a mount point: bind it on itself first",
 		"ENOENT: statx(" + dir + "/missing)",
 		"ENOENT: stat(" + dir + "/nope)",
 	} {

@@ -240,6 +240,11 @@ func (b binding) pivotRoot(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 2)
 	newRoot := b.path(L, 1)
 	putOld := b.optPath(L, 2)
+	if why := b.vm.MountNSShared(); why != "" {
+		return engine.Fail(L, engine.Errorf(unix.EBUSY, "pivot_root", newRoot,
+			"it would move every process and thread of the mount namespace, and "+why+
+				": unshare one for the script first (ns.unshare(\"mnt\"))"))
+	}
 	// the thread's root and directory change: a pooled ns.with worker that
 	// did this must not be reused
 	b.vm.Current().Taint()

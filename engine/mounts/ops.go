@@ -322,6 +322,12 @@ func PivotRoot(newRoot, putOld string) error {
 	if err := ownFS(); err != nil {
 		return err
 	}
+	// the kernel's answer for a directory that is not a mount point is a
+	// bare EINVAL or EBUSY; say what it means
+	if mp, err := IsMountpoint(newRoot); err == nil && !mp {
+		return engine.Errorf(unix.EINVAL, "pivot_root", newRoot,
+			"not a mount point: bind it on itself first (mount.bind(new_root, new_root))")
+	}
 	if putOld != "" {
 		if err := unix.PivotRoot(newRoot, putOld); err != nil {
 			return opErr("pivot_root", newRoot, err)

@@ -127,3 +127,35 @@ function test_chroot_inside_with_stays_inside(t)
     t:eq(ns.with(h, function() return io.open(marker) end), nil, "a later ns.with ran chrooted")
   end
 end
+
+-- pivot_root(2) moves every thread and process of the mount namespace whose
+-- root is the old root: nslua refuses it where that would move the script's
+-- own thread (or the processes nslua started among), and allows it in a
+-- mount namespace the calling thread has alone
+function test_pivot_root_only_where_it_moves_nothing_else(t)
+  local ns = private_ns(t) -- the script's thread now has a mount namespace P
+  local d = tmpdir(t)
+  assert(mount.tmpfs(d))
+  local f = assert(io.open(d .. "/marker", "w")); f:write("new root\n"); f:close()
+  -- a worker in P, the script's thread waiting in P too: refused
+  local ok, msg, code = ns.with(ns.current("mnt"), function() return mount.pivot_root(d) end)
+  t:eq({ ok, code }, { nil, "EBUSY" })
+  t:ok(msg:find("the script's thread", 1, true), msg)
+  t:ok(io.open("/etc/hostname") or io.open("/proc/self/status"), "the script's root is unchanged")
+  t:eq(io.open(d .. "/marker"):read("*l"), "new root")
+  -- a worker that unshares a mount namespace of its own may pivot there
+  local seen = ns.with(ns.current("uts"), function()
+    assert(ns.unshare("mnt"))
+    assert(mount.pivot_root(d))
+    return io.open("/marker"):read("*l")
+  end)
+  t:eq(seen, "new root")
+  t:eq(io.open(d .. "/marker"):read("*l"), "new root", "the script still sees the old root")
+  -- a directory that is not a mount point: said so, not a bare EINVAL
+  ok, msg, code = ns.with(ns.current("uts"), function()
+    assert(ns.unshare("mnt"))
+    return mount.pivot_root("/tmp")
+  end)
+  t:eq({ ok, code }, { nil, "EINVAL" })
+  t:ok(msg:find("not a mount point: bind it on itself first", 1, true), msg)
+end
