@@ -155,8 +155,12 @@ func UnjoinableError(op string, k Kind) error {
 	if k == KindTime {
 		errno, why = unix.EUSERS, "a multi-threaded process cannot change its time namespace"
 	}
-	return Errorf(errno, op, k.String(), fmt.Sprintf(
-		"%s; start a process in one with proc.spawn{ns = {%s = \"new\"}}, or run nslua --rootless", why, k))
+	hint := fmt.Sprintf("start a process in one with proc.spawn{ns = {%s = \"new\"}}", k)
+	if k == KindUser && !Rootless {
+		// nslua --rootless runs the whole script in a user namespace of its own
+		hint += ", or run nslua --rootless"
+	}
+	return Errorf(errno, op, k.String(), why+"; "+hint)
 }
 
 // Enter moves the thread running Lua into the targets (ns.enter, h:enter):

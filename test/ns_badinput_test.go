@@ -45,7 +45,8 @@ var badInputCases = []struct{ code, want string }{
 	{`ns.unshare("mnt", {propagation = 1})`, `raise:option "propagation": string expected, got number`},
 	{`ns.unshare("net", "x")`, "raise:bad argument #2 to 'unshare' (table of options expected, got string)"},
 	{`ns.unshare("user")`, `fail:EINVAL: unshare(user): a multi-threaded process cannot change its user namespace; start a process in one with proc.spawn{ns = {user = "new"}}, or run nslua --rootless`},
-	{`ns.unshare("time")`, `fail:EUSERS: unshare(time)`},
+	{`ns.unshare("time")`, `fail:EUSERS: unshare(time): a multi-threaded process cannot change its time namespace; start a process in one with proc.spawn{ns = {time = "new"}}`},
+	{`select(2, ns.unshare("time")):find("rootless") or "no hint"`, `ok:no hint`}, // --rootless makes no time namespace
 	// ns.enter
 	{`ns.enter()`, "raise:bad argument #1 to 'enter' (namespace reference"},
 	{`ns.enter(true)`, "raise:bad argument #1 to 'enter' (namespace reference (handle, pid, process, netns name or path) expected, got boolean"},
