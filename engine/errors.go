@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 
@@ -22,6 +23,15 @@ func (e *OpError) Error() string {
 	text := e.Text
 	if text == "" && e.Err != nil {
 		text = e.Err.Error()
+		// the os package's errors repeat the operation and path the
+		// message starts with: keep only the kernel's words
+		var pe *os.PathError
+		var se *os.SyscallError
+		if errors.As(e.Err, &pe) {
+			text = pe.Err.Error()
+		} else if errors.As(e.Err, &se) {
+			text = se.Err.Error()
+		}
 	}
 	return e.Errno() + ": " + e.Op + "(" + e.Arg + "): " + text
 }

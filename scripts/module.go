@@ -21,7 +21,7 @@ import (
 //	recipes.list()       {{name=, doc=}, ...} as `nslua -r list` prints them
 //	recipes.read(file)   the content of an embedded file ("lab.json"), or nil, msg, "ENOENT"
 //	recipes.usage([synopsis])   "usage: nslua -r NAME SYNOPSIS" on stderr, exit code 2
-//	recipes.fail(msg)    "NAME: msg" on stderr, exit code 1
+//	recipes.fail(msg)    "NAME: msg" on stderr (a Lua position msg starts with left out), exit code 1
 //	recipes.int(s [, {default=, min=, max=}])   s as a whole number in [min, max]
 //	                     (default when s is nil), or nil
 //
@@ -59,7 +59,7 @@ var Module = engine.Module{
 			"fail": func(L *lua.LState) int {
 				msg := vm.CheckString(L, 1)
 				vm.NoMoreArgs(L, 1)
-				fmt.Fprintf(os.Stderr, "%s: %s\n", scriptName(L), strings.TrimRight(msg, "\n"))
+				fmt.Fprintf(os.Stderr, "%s: %s\n", scriptName(L), strings.TrimRight(stripPosition(msg), "\n"))
 				return exit(L, 1)
 			},
 			"int": func(L *lua.LState) int {
@@ -127,6 +127,26 @@ func invocation(L *lua.LState) string {
 		return "nslua"
 	}
 	return "nslua " + name
+}
+
+// stripPosition drops the "chunk:line: " an error caught with pcall starts
+// with ("recipe:load.lua:12: topo: load: ..."): a one-line report to the
+// person at the command line names the recipe instead.
+func stripPosition(msg string) string {
+	head, rest, ok := strings.Cut(msg, ": ")
+	if !ok || strings.ContainsAny(head, " \t\n") {
+		return msg
+	}
+	i := strings.LastIndexByte(head, ':')
+	if i < 0 || i == len(head)-1 {
+		return msg
+	}
+	for _, c := range head[i+1:] {
+		if c < '0' || c > '9' {
+			return msg
+		}
+	}
+	return rest
 }
 
 // scriptName is the running recipe's name ("lan"), the prefix of its

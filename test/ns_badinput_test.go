@@ -119,6 +119,8 @@ var badInputCases = []struct{ code, want string }{
 	{`ns.create("time", {offsets = {boottime = 1e30}})`, `raise:option "offsets": boottime: offset in seconds expected (at most 1e9 either way), got 1e+30`},
 	{`ns.current("net"):parent()`, "fail:EINVAL: ioctl(NS_GET_PARENT)"},
 	{`ns.current("net").pin(5)`, "raise:bad argument #1 to 'pin' (nslua.ns expected, got number)"},
+	// the kernel's words once: os's errors repeat the op and path
+	{`((select(2, ns.create("user", {uid_map = {{0, 0, 1}, {0, 0, 1}}}))):gsub("/proc/%d+/", "/proc/PID/"))`, `ok:EINVAL: write(/proc/PID/uid_map): invalid argument`},
 	{`ns.current("net").close(5)`, "raise:bad argument #1 to 'close' (nslua.ns expected, got number)"},
 	{`ns.current("net").close(io.stdout)`, "raise:bad argument #1 to 'close' (nslua.ns expected, got userdata)"},
 	{`ns.current("net"):close(1)`, "raise:bad argument #2 to 'close'"},

@@ -6,7 +6,10 @@
 package mount
 
 import (
+	"errors"
 	"strconv"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/engine/mountinfo"
@@ -17,6 +20,10 @@ import (
 func List(pid int) ([]mountinfo.Mount, error) {
 	ms, err := mountinfo.Read(pid)
 	if err != nil {
+		if pid > 0 && errors.Is(err, unix.ENOENT) {
+			// as proc.info and proc.mounts say it
+			return nil, engine.Errorf(unix.ESRCH, "proc", strconv.Itoa(pid), "no such process")
+		}
 		arg := "/proc/thread-self/mountinfo"
 		if pid > 0 {
 			arg = "pid " + strconv.Itoa(pid)

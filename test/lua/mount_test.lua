@@ -97,6 +97,8 @@ function test_mounts_stay_in_the_private_namespace(t)
 end
 
 function test_failures_are_triples(t)
+  local ok, msg, code = mount.list(99999999) -- as proc.mounts says it
+  t:eq({ ok, msg, code }, { nil, "ESRCH: proc(99999999): no such process", "ESRCH" })
   private_ns(t)
   local ok, msg, code = mount.tmpfs("/nonexistent/dir/for/nslua")
   t:eq(ok, nil)
