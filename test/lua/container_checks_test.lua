@@ -7,13 +7,7 @@ local ns = require "ns"
 local proc = require "proc"
 local nslink = require("helpers").nslink
 
-local function rootfs(t)
-  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
-  local p = os.tmpname()
-  os.remove(p)
-  t:cleanup(function() os.execute("rm -rf " .. p) end)
-  return container.rootfs_from_host(p .. "/rootfs")
-end
+local rootfs = require("helpers").rootfs
 
 -- new(opts) must raise pattern, and as a container error, not from inside
 -- a binding the module calls

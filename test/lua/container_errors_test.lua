@@ -8,13 +8,7 @@ local src = debug.getinfo(1, "S").source
 -- here() is the line it is called on
 local function here() return debug.getinfo(2, "l").currentline end
 
-local function rootfs(t)
-  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
-  local p = os.tmpname()
-  os.remove(p)
-  t:cleanup(function() os.execute("rm -rf " .. p) end)
-  return container.rootfs_from_host(p .. "/rootfs")
-end
+local rootfs = require("helpers").rootfs
 
 -- err must be "<this file>:<line>: container: <rest>" with rest matching
 -- pattern (plain), and carry no second position

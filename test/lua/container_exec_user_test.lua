@@ -5,13 +5,7 @@
 -- runs this file as an unprivileged user.
 local container, proc = require "container", require "proc"
 
-local function rootfs(t)
-  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
-  local p = os.tmpname()
-  os.remove(p)
-  t:cleanup(function() os.execute("rm -rf " .. p) end)
-  return container.rootfs_from_host(p .. "/rootfs")
-end
+local rootfs = require("helpers").rootfs
 
 local nslink = require("helpers").nslink
 

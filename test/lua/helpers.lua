@@ -1,5 +1,5 @@
--- Helpers the Lua test files share: running an outside tool, and looking at
--- a process from outside. require "helpers" (run.lua puts this directory on
+-- Helpers the Lua test files share: running an outside tool, looking at a
+-- process from outside, and a busybox root file system. require "helpers" (run.lua puts this directory on
 -- package.path).
 local proc = require "proc"
 
@@ -34,6 +34,17 @@ function M.sleeper(t, opts)
     if info and info.name == "sleep" then break end
   end
   return p
+end
+
+--- rootfs(t) builds a busybox root file system in a fresh directory
+--- (container.rootfs_from_host), removed when the test ends; the test is
+--- skipped where /bin/busybox is missing.
+function M.rootfs(t)
+  if not io.open("/bin/busybox") then t:skip("no /bin/busybox (apt install busybox-static)") end
+  local p = os.tmpname()
+  os.remove(p)
+  t:cleanup(function() os.execute("rm -rf '" .. p .. "'") end)
+  return require("container").rootfs_from_host(p .. "/rootfs")
 end
 
 return M
