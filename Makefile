@@ -11,7 +11,8 @@ BIN     := $(CURDIR)/nslua
 # Debian packages: the tests and recipes use iproute2, iputils-ping,
 # util-linux, procps and mount (tools that check nslua), busybox-static (the
 # busybox container recipes put in a root filesystem), uidmap and passwd
-# (newuidmap and useradd for the rootless tests); the benchmarks compare with
+# (newuidmap and useradd for the rootless tests), graphviz (dot renders what
+# `nslua -r demo dot` writes); the benchmarks compare with
 # lua5.4, bubblewrap and crun and time with hyperfine.
 
 define apt_install
@@ -27,7 +28,7 @@ endef
 all: build
 
 deps:
-	$(call apt_install,iproute2 iputils-ping util-linux procps mount busybox-static uidmap passwd)
+	$(call apt_install,iproute2 iputils-ping util-linux procps mount busybox-static uidmap passwd graphviz)
 	$(GO) mod download
 
 # go generate stores the stdlib modules compiled (stdlib/*.luac): require
