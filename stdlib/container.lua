@@ -59,34 +59,10 @@ local function fail(fmt, ...)
   error("container: " .. string.format(fmt, ...), 0)
 end
 
-local getinfo = debug and debug.getinfo -- a script may have removed debug: no positions then
-
--- caller_position is "source:line: " of the Lua line that called the
--- function that calls caller_position ("" when there is none). gopher-lua
--- answers a level lost to a tail call with the bottom frame (the main
--- chunk, at whatever line it is): after a tail call those are skipped, to
--- the frame that made the call that ended in one; C functions (pcall) are
--- skipped as error() skips them.
-local function caller_position()
-  if not getinfo then return "" end
-  local me = getinfo(2, "S")
-  local tail = me and me.what == "tail"
-  local level, bottom, info = 3, nil, nil
-  while true do
-    info = getinfo(level, "Sl")
-    if not info then info = bottom; break end
-    if tail and info.what == "main" then
-      bottom = info
-    elseif info.what ~= "G" then
-      break
-    else
-      tail = false
-    end
-    level = level + 1
-  end
-  if not info or info.currentline < 1 then return "" end
-  return string.format("%s:%d: ", info.source, info.currentline)
-end
+-- the position is the first frame outside this file (nslua.errors)
+local errors = require "nslua.errors"
+errors.internal(debug.getinfo(1, "S").source)
+local caller_position = errors.position
 
 local function finish(pos, ok, ...)
   if ok then return ... end

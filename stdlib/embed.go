@@ -6,9 +6,10 @@ package stdlib
 import "embed"
 
 // FS holds the modules, one NAME.lua each; a module's private parts live in
-// a folder of its name (topo/plan.lua is require "topo.plan"). NAME.luac is
+// a folder of its name (topo/plan.lua is require "topo.plan"), and what
+// several share in nslua/ (nslua/errors.lua is require "nslua.errors"). NAME.luac is
 // NAME.lua compiled (engine/luac.go), used while it matches the source.
 //
 //go:generate go run ./luac
-//go:embed *.lua *.luac topo/*.lua topo/*.luac
+//go:embed *.lua *.luac topo/*.lua topo/*.luac nslua/*.lua nslua/*.luac
 var FS embed.FS

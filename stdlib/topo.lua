@@ -21,7 +21,7 @@ M.plan = plan
 
 local fail, argfail, bare = plan.fail, plan.argfail, plan.bare
 -- errors raised in this file are reported at the caller's line too
-plan.INTERNAL[debug.getinfo(1, "S").source] = true
+require("nslua.errors").internal(debug.getinfo(1, "S").source)
 
 -- The bindings are required on first use: describing, validating and
 -- exporting a topology needs none of them (nor root).

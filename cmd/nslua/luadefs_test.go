@@ -49,7 +49,8 @@ var luaSamples = map[string]string{
 // internalModules are modules require can load that are parts of another
 // module rather than API; each needs a reason. Everything else needs a file.
 var internalModules = map[string]string{
-	"topo.plan": "topo's address and route planner; reached as topo.plan, documented as internal there",
+	"topo.plan":    "topo's address and route planner; reached as topo.plan, documented as internal there",
+	"nslua.errors": "where container and topo raise their errors; internal to the stdlib, documented in the file",
 }
 
 // topoSample describes a topology (h1 -- s1) without building it; only

@@ -14,29 +14,14 @@ local TOP_KEYS = { name = true, subnet = true, routing = true, ipv6 = true, node
 local NODE_KEYS = { name = true, kind = true, ip = true }
 M.LINK_KEYS = { a = true, b = true, rate = true, delay = true, loss = true, mtu = true, a_ip = true, b_ip = true }
 
--- INTERNAL holds the chunk names of topo's own files (topo.lua adds its own):
--- an error raised in them is reported at the first line outside them, the
--- caller's, as Lua's own functions do it.
-M.INTERNAL = { [debug.getinfo(1, "S").source] = true }
+-- errors are raised at the caller's line: the first frame outside topo's
+-- own files (topo.lua registers itself too), as Lua's own functions do it
+local errors = require "nslua.errors"
+errors.internal(debug.getinfo(1, "S").source)
 
--- fail raises "topo: ..." at the caller's line: the first frame that is
--- neither topo's nor a Go function (pcall, ...). With none (a hook run at
--- exit), the message has no position. gopher-lua counts a tail call as
--- more than one level and shows the outermost frame at the extra ones
--- (debug.getinfo and error alike): those are skipped, else an error would
--- point at the main chunk's line.
+-- fail raises "topo: ..." at the caller's line
 local function fail(fmt, ...)
-  local msg = "topo: " .. string.format(fmt, ...)
-  local bottom = 2
-  while debug.getinfo(bottom + 1, "S") do bottom = bottom + 1 end
-  local outermost = debug.getinfo(bottom, "f").func
-  for level = 2, bottom do
-    local info = debug.getinfo(level, "Sf")
-    if info.what ~= "G" and not M.INTERNAL[info.source] and (info.func ~= outermost or level == bottom) then
-      error(msg, level)
-    end
-  end
-  error(msg, 0)
+  error(errors.position() .. "topo: " .. string.format(fmt, ...), 0)
 end
 M.fail = fail
 

@@ -1,0 +1,42 @@
+-- nslua.errors: where the stdlib's Lua modules (container, topo) raise their
+-- errors — at the line of the script that called into the module, as
+-- error(msg, 2) does in plain Lua, however deep inside the module the
+-- error arose. A module registers its own chunks:
+--
+--   local errors = require "nslua.errors"
+--   errors.internal(debug.getinfo(1, "S").source)
+--   ...
+--   error(errors.position() .. "topo: no such node", 0)
+--
+-- Internal to nslua's stdlib; its names may change.
+local M = {}
+
+local internal = {}
+
+--- internal(source): frames of this chunk (debug.getinfo(1, "S").source)
+--- belong to the module and are skipped by position.
+function M.internal(source) internal[source] = true end
+
+--- position() is "source:line: " of the first frame that is neither a
+--- registered chunk nor a Go function (pcall, ...), or "" when there is
+--- none (a hook run at exit, or a script without debug). gopher-lua counts a
+--- tail call as more than one level and shows the outermost frame at the
+--- extra ones (debug.getinfo and error alike): those are skipped, or the
+--- position would be the main chunk's current line.
+function M.position()
+  local getinfo = debug and debug.getinfo
+  if not getinfo then return "" end
+  local bottom = 2
+  while getinfo(bottom + 1, "S") do bottom = bottom + 1 end
+  local outermost = getinfo(bottom, "f").func
+  for level = 2, bottom do
+    local info = getinfo(level, "Slf")
+    if info.what ~= "G" and not internal[info.source] and (info.func ~= outermost or level == bottom) then
+      if info.currentline < 1 then return "" end
+      return string.format("%s:%d: ", info.source, info.currentline)
+    end
+  end
+  return ""
+end
+
+return M
