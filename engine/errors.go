@@ -33,8 +33,15 @@ func (e *OpError) Error() string {
 			text = se.Err.Error()
 		}
 	}
-	return e.Errno() + ": " + e.Op + "(" + e.Arg + "): " + text
+	arg := e.Arg
+	if len(arg) > maxArgLen { // a 100 kB path or name must not flood the message
+		arg = arg[:maxArgLen-3] + "..."
+	}
+	return e.Errno() + ": " + e.Op + "(" + arg + "): " + text
 }
+
+// maxArgLen is the longest operation argument a message repeats whole.
+const maxArgLen = 200
 
 func (e *OpError) Unwrap() error { return e.Err }
 

@@ -41,18 +41,3 @@ func opErr(op, arg string, err error) error {
 		"change a network namespace it does not own, such as the host's", engine.WhyHostNS)
 }
 
-// maxArgLen is the longest operation argument a message repeats whole, as
-// engine.Quote has it for quoted strings.
-const maxArgLen = 80
-
-// shortArg keeps a huge argument (a sysctl key or netns path of 100 kB)
-// from flooding the failure message: it is cut after maxArgLen bytes.
-func shortArg(err error) error {
-	var oe *engine.OpError
-	if errors.As(err, &oe) && len(oe.Arg) > maxArgLen {
-		c := *oe
-		c.Arg = c.Arg[:maxArgLen-3] + "..."
-		return &c
-	}
-	return err
-}

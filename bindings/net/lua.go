@@ -285,13 +285,11 @@ func (m *mod) pushLink(L *lua.LState, l *Link) lua.LValue {
 
 func (m *mod) result(L *lua.LState, err error) int {
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	return engine.OK(L)
 }
 
-// fail pushes the failure triple for err, its argument shortened.
-func fail(L *lua.LState, err error) int { return engine.Fail(L, shortArg(err)) }
 
 // ---- link objects ----
 
@@ -397,7 +395,7 @@ func (m *mod) linkSet(L *lua.LState) int {
 	} else if v != lua.LNil {
 		ml, err := m.optDev(o, "master", l.Conn)
 		if err != nil {
-			return fail(L, err)
+			return engine.Fail(L, err)
 		}
 		master = ml.Index
 	}
@@ -405,7 +403,7 @@ func (m *mod) linkSet(L *lua.LState) int {
 	if o.Has("ns") {
 		var err error
 		if to, err = m.connOpt(o, "ns"); err != nil {
-			return fail(L, err)
+			return engine.Fail(L, err)
 		}
 	}
 	steps := []func() error{}
@@ -430,7 +428,7 @@ func (m *mod) linkSet(L *lua.LState) int {
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
-			return fail(L, err)
+			return engine.Fail(L, err)
 		}
 	}
 	return engine.OK(L)
@@ -488,7 +486,7 @@ func (m *mod) linkAddrs(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	as, err := l.Addrs()
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	return m.pushAddrs(L, as)
 }
@@ -587,7 +585,7 @@ func (m *mod) linkStats(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	s, err := l.Stats()
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	t := L.NewTable()
 	for k, v := range map[string]uint64{
@@ -616,14 +614,14 @@ func (m *mod) linkWaitGone(L *lua.LState) int {
 			return engine.OK(L)
 		}
 		if time.Now().After(deadline) {
-			return fail(L, engine.Errorf(unix.ETIMEDOUT, "wait_gone", l.Name,
+			return engine.Fail(L, engine.Errorf(unix.ETIMEDOUT, "wait_gone", l.Name,
 				fmt.Sprintf("link still present after %gs", timeout)))
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fail(L, engine.Errorf(unix.ECANCELED, "wait_gone", l.Name, "interrupted"))
+			return engine.Fail(L, engine.Errorf(unix.ECANCELED, "wait_gone", l.Name, "interrupted"))
 		case <-t.C:
 		}
 		if delay < 5*time.Millisecond {
@@ -640,11 +638,11 @@ func (m *mod) links(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	links, _, err := c.Links()
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	t := L.NewTable()
 	for _, l := range links {
@@ -661,11 +659,11 @@ func (m *mod) link(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 2)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	l, err := c.LinkByName(name)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -686,17 +684,17 @@ func (m *mod) veth(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	vo.Peer = c
 	if o.Has("peer_ns") {
 		if vo.Peer, err = m.connOpt(o, "peer_ns"); err != nil {
-			return fail(L, err)
+			return engine.Fail(L, err)
 		}
 	}
 	a, b, err := c.Veth(name, peer, vo)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	L.Push(m.pushLink(L, a))
 	L.Push(m.pushLink(L, b))
@@ -711,11 +709,11 @@ func (m *mod) bridge(L *lua.LState) int {
 	bo := BridgeOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac")}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	l, err := c.Bridge(name, bo)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -746,18 +744,18 @@ func (m *mod) vxlan(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	dev, err := m.optDev(o, "dev", c)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	if dev != nil {
 		xo.DevIdx = dev.Index
 	}
 	l, err := c.Vxlan(name, xo)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	L.Push(m.pushLink(L, l))
 	return 1
@@ -769,11 +767,11 @@ func (m *mod) addrs(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 1)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	as, err := c.Addrs()
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	return m.pushAddrs(L, as)
 }
@@ -788,11 +786,11 @@ func (m *mod) routes(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	rs, err := c.Routes(fam)
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	t := L.NewTable()
 	for _, r := range rs {
@@ -863,11 +861,11 @@ func (m *mod) routeSpec(L *lua.LState) (*Conn, RouteSpec, int) {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return nil, s, fail(L, err)
+		return nil, s, engine.Fail(L, err)
 	}
 	dev, err := m.optDev(o, "dev", c)
 	if err != nil {
-		return nil, s, fail(L, err)
+		return nil, s, engine.Fail(L, err)
 	}
 	if dev != nil {
 		s.Dev = dev.Index
@@ -935,7 +933,7 @@ func (m *mod) sysctl(L *lua.LState) int {
 	m.vm.NoMoreArgs(L, 3)
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	var got string
 	err = m.onThreadIn(c, func() error {
@@ -947,7 +945,7 @@ func (m *mod) sysctl(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, opErr("sysctl", key, err))
+		return engine.Fail(L, opErr("sysctl", key, err))
 	}
 	if write {
 		return engine.OK(L)
@@ -979,7 +977,7 @@ func (m *mod) ping(L *lua.LState) int {
 	}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	var sock *ICMPSocket
 	err = m.onThreadIn(c, func() error {
@@ -988,12 +986,12 @@ func (m *mod) ping(L *lua.LState) int {
 		return err
 	})
 	if err != nil {
-		return fail(L, opErr("ping", s, err))
+		return engine.Fail(L, opErr("ping", s, err))
 	}
 	defer sock.Close()
 	res, err := sock.Ping(L.Context(), dst, count, time.Duration(timeout*float64(time.Second)))
 	if err != nil {
-		return fail(L, err)
+		return engine.Fail(L, err)
 	}
 	t := L.NewTable()
 	t.RawSetString("sent", lua.LNumber(res.Sent))

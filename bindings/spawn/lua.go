@@ -105,7 +105,7 @@ var spawnKeys = []string{"argv", "ns", "join", "uid_map", "gid_map", "time_offse
 func (b *binding) spawn(L *lua.LState) int {
 	p, err := b.start(L, false)
 	if err != nil {
-		return engine.Fail(L, shorten(err))
+		return engine.Fail(L, err)
 	}
 	L.Push(b.class.New(L, p))
 	return 1
@@ -116,7 +116,7 @@ func (b *binding) spawn(L *lua.LState) int {
 func (b *binding) run(L *lua.LState) int {
 	p, err := b.start(L, true)
 	if err != nil {
-		return engine.Fail(L, shorten(err))
+		return engine.Fail(L, err)
 	}
 	return b.finish(L, p, -1)
 }
@@ -253,17 +253,6 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 	return p, nil
 }
 
-// shorten keeps a huge argument (a path of 5000 bytes) from flooding the
-// error message.
-func shorten(err error) error {
-	var oe *engine.OpError
-	if errors.As(err, &oe) && len(oe.Arg) > 200 {
-		c := *oe
-		c.Arg = c.Arg[:197] + "..."
-		return &c
-	}
-	return err
-}
 
 // closeAll closes what start opened when it fails before the child runs.
 func closeAll(p *process, files []*os.File) {
