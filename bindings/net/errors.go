@@ -40,4 +40,3 @@ func opErr(op, arg string, err error) error {
 	return engine.RootlessError(&engine.OpError{Op: op, Arg: arg, Err: err},
 		"change a network namespace it does not own, such as the host's", engine.WhyHostNS)
 }
-

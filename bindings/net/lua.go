@@ -290,7 +290,6 @@ func (m *mod) result(L *lua.LState, err error) int {
 	return engine.OK(L)
 }
 
-
 // ---- link objects ----
 
 // String is tostring(link): "link veth0 (ifindex 5, net:[4026532298])".

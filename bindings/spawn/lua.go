@@ -253,7 +253,6 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 	return p, nil
 }
 
-
 // closeAll closes what start opened when it fails before the child runs.
 func closeAll(p *process, files []*os.File) {
 	for _, f := range files {
