@@ -106,9 +106,13 @@ func (vm *VM) Call(fn *lua.LFunction, args ...lua.LValue) ([]lua.LValue, error) 
 			le.Exit, le.Message, le.Traceback = &code, "", ""
 		}
 		if le.Signal != nil {
-			le.Message = "interrupted"
-			if le.Signal == syscall.SIGTERM {
+			switch le.Signal {
+			case syscall.SIGTERM:
 				le.Message = "terminated"
+			case syscall.SIGHUP:
+				le.Message = "hangup"
+			default:
+				le.Message = "interrupted"
 			}
 			le.Traceback = ""
 		}
@@ -133,7 +137,7 @@ func luaErrorText(L *lua.LState, v lua.LValue) string {
 	case lua.LNumber:
 		return v.String()
 	case *lua.LNilType:
-		return "nil"
+		return "(error object is a nil value)" // lua.c's words
 	}
 	if fn := L.GetMetaField(v, "__tostring"); fn != lua.LNil {
 		top := L.GetTop()

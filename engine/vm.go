@@ -160,6 +160,20 @@ func (vm *VM) Close() {
 	for _, err := range vm.closers.runAll() {
 		fmt.Fprintf(os.Stderr, "nslua: cleanup: %v\n", err)
 	}
+	vm.flushStdio()
 	vm.cur.Close()
 	vm.L.Close()
+}
+
+// flushStdio writes out what io.stdout and io.stderr still buffer (after
+// setvbuf("full") or "line"), as C's exit flushes stdio for lua.c.
+func (vm *VM) flushStdio() {
+	for _, name := range []string{"stdout", "stderr"} {
+		f := vm.L.GetField(vm.L.GetGlobal("io"), name)
+		flush := vm.L.GetField(f, "flush")
+		if flush.Type() != lua.LTFunction {
+			continue
+		}
+		_ = vm.L.CallByParam(lua.P{Fn: flush, NRet: 0, Protect: true}, f) // a closed stream cannot flush: fine
+	}
 }

@@ -237,14 +237,15 @@ print("not reached")
 	}
 }
 
-// SIGINT and SIGTERM during a busy loop end nslua with 128+signal after the
-// closers ran, like a shell's EXIT trap.
+// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) during a
+// busy loop end nslua with 128+signal after the closers ran, like a shell's
+// EXIT trap.
 func TestCLISignalsRunClosers(t *testing.T) {
 	for _, tc := range []struct {
 		sig  syscall.Signal
 		code int
 		msg  string
-	}{{syscall.SIGINT, 130, "interrupted"}, {syscall.SIGTERM, 143, "terminated"}} {
+	}{{syscall.SIGINT, 130, "interrupted"}, {syscall.SIGTERM, 143, "terminated"}, {syscall.SIGHUP, 129, "hangup"}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			harness.NoLeaks(t)
 			dir := t.TempDir()
@@ -479,5 +480,57 @@ func TestCLIFdTableGrownBeforeThreads(t *testing.T) {
 		if err != nil || string(out) != c.want {
 			t.Errorf("%v: %q (%v), want %q", argv, out, err, c.want)
 		}
+	}
+}
+
+// arg is numbered as lua.c numbers it — the script at 0, its arguments from
+// 1, the interpreter and its options below 0; without a script the
+// interpreter at 0 — checked against lua5.4 itself.
+func TestCLIArgTableAsLuaC(t *testing.T) {
+	lua54, err := exec.LookPath("lua5.4")
+	if err != nil {
+		t.Skip("lua5.4 not installed (make bench installs it)")
+	}
+	s := writeScript(t, "args.lua", `for i = -4, #arg do io.write(i, "=", tostring(arg[i]), " ") end print(select("#", ...), ...)`+"\n")
+	dump := `io.write(#arg, " ", tostring(arg[1]), " ", tostring(arg[2]), " ", tostring(arg[-1]), "\n")`
+	for _, args := range [][]string{
+		{s, "a", "b c", ""},
+		{"-e", "x=1", s, "q"},
+		{"-e", dump},
+		{"-e", "y=2", "-e", dump},
+		{"--", s, "-v"},
+	} {
+		want, err := exec.Command(lua54, args...).Output()
+		if err != nil {
+			t.Fatalf("lua5.4 %q: %v", args, err)
+		}
+		got := harness.MustRun(t, args...).Stdout
+		// arg[-n] is the interpreter's own path: the two differ there only
+		norm := func(s, prog string) string { return strings.ReplaceAll(s, prog, "INTERP") }
+		if norm(got, harness.Bin()) != norm(string(want), lua54) && norm(got, harness.Bin()) != norm(string(want), "lua5.4") {
+			t.Errorf("%q:\nnslua  %q\nlua5.4 %q", args, got, want)
+		}
+	}
+}
+
+// -v prints the version and goes on with the rest of the command line, as
+// lua.c does; alone it prints the version only.
+func TestCLIVersionThenTheRest(t *testing.T) {
+	r := harness.MustRun(t, "-v", "-e", "print(40 + 2)")
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "nslua ") || lines[1] != "42" {
+		t.Errorf("nslua -v -e: %q", r.Stdout)
+	}
+}
+
+// What a script leaves in io.stdout's buffer (setvbuf "full") is written at
+// exit, as C's exit flushes stdio for lua.c; error(nil) reads as lua.c's.
+func TestCLIExitFlushesAndNilErrors(t *testing.T) {
+	if r := harness.MustRun(t, "-e", `io.stdout:setvbuf("full"); io.write("kept\n")`); r.Stdout != "kept\n" {
+		t.Errorf("buffered stdout lost at exit: %q", r.Stdout)
+	}
+	r := harness.Run(t, "-e", "error(nil)")
+	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "nslua: (error object is a nil value)") {
+		t.Errorf("error(nil): exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }

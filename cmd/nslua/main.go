@@ -59,6 +59,10 @@ type config struct {
 	repl     bool
 	version  bool
 	help     bool
+	// scriptAt is the index in argv of the script (or recipe name), -1 when
+	// there is none: lua.c numbers arg from it
+	scriptAt int
+	argv     []string // the command line after the program name
 	rootless bool
 	// noRootless: run as the calling user even when not root
 	noRootless bool
@@ -69,7 +73,7 @@ type usageError string
 func (e usageError) Error() string { return string(e) }
 
 func parseArgs(argv []string) (*config, error) {
-	c := &config{}
+	c := &config{scriptAt: -1, argv: argv}
 	for i := 0; i < len(argv); i++ {
 		a := argv[i]
 		need := func() (string, error) {
@@ -82,11 +86,11 @@ func parseArgs(argv []string) (*config, error) {
 		switch {
 		case a == "--":
 			if i+1 < len(argv) {
-				c.script, c.args = argv[i+1], argv[i+2:]
+				c.script, c.args, c.scriptAt = argv[i+1], argv[i+2:], i+1
 			}
 			return c, nil
 		case a == "-":
-			c.script, c.args = "-", argv[i+1:]
+			c.script, c.args, c.scriptAt = "-", argv[i+1:], i
 			return c, nil
 		case a == "-e" || a == "-l" || a == "-r":
 			v, err := need()
@@ -94,7 +98,7 @@ func parseArgs(argv []string) (*config, error) {
 				return nil, err
 			}
 			if a == "-r" {
-				c.recipe, c.args = v, argv[i+1:]
+				c.recipe, c.args, c.scriptAt = v, argv[i+1:], i
 				return c, nil
 			}
 			c.actions = append(c.actions, action{a[1:], v})
@@ -113,7 +117,7 @@ func parseArgs(argv []string) (*config, error) {
 		case strings.HasPrefix(a, "-"):
 			return nil, usageError("unknown option " + a)
 		default:
-			c.script, c.args = a, argv[i+1:]
+			c.script, c.args, c.scriptAt = a, argv[i+1:], i
 			return c, nil
 		}
 	}
@@ -127,6 +131,8 @@ func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
+func printVersion() { fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion) }
+
 func run(argv []string) int {
 	c, err := parseArgs(argv)
 	if err != nil {
@@ -138,12 +144,15 @@ func run(argv []string) int {
 		fmt.Print(usage)
 		printModules(os.Stdout)
 		return exitOK
-	case c.version:
-		fmt.Printf("nslua %s (%s)\n", version, lua.LuaVersion)
+	case c.version && c.script == "" && c.recipe == "" && len(c.actions) == 0 && !c.repl:
+		printVersion()
 		return exitOK
 	}
 	if code, done := rootlessStart(c); done {
 		return code
+	}
+	if c.version { // as lua.c: the version, then what else was asked
+		printVersion()
 	}
 	if c.recipe == "list" {
 		listRecipes(os.Stdout)
@@ -155,7 +164,9 @@ func run(argv []string) int {
 	// run. Starting the watcher first also lets the runtime start the thread
 	// it needs while the main thread builds the Lua state (start-up time).
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP too: a closed terminal or ssh session ends the script with its
+	// cleanup, as SIGTERM does (exit 129)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	vm := engine.New(modules, stdlib.FS)
 	defer vm.Close()
@@ -174,6 +185,7 @@ func run(argv []string) int {
 // runVM runs -e/-l actions, the script or recipe, and the REPL, in lua.c's
 // order, and returns the exit code.
 func runVM(vm *engine.VM, c *config) int {
+	setArg(vm.L, c)
 	interactive := c.script == "" && c.recipe == "" && len(c.actions) == 0
 	if c.repl || interactive || len(c.actions) > 0 {
 		vm.PreloadGlobals()
@@ -214,16 +226,30 @@ func runVM(vm *engine.VM, c *config) int {
 	return exitOK
 }
 
+// setArg makes the global arg as lua.c does, before -e and -l run: the
+// script's name at 0, its arguments from 1, and the interpreter and its
+// options at negative indices ("nslua" at the lowest); without a script,
+// the interpreter at 0 and its options from 1. A recipe's name at 0 is its
+// chunk name, "recipe:NAME.lua".
+func setArg(L *lua.LState, c *config) {
+	full := append([]string{os.Args[0]}, c.argv...)
+	at := 0
+	if c.scriptAt >= 0 {
+		at = c.scriptAt + 1
+	}
+	argt := L.NewTable()
+	for i, a := range full {
+		argt.RawSetInt(i-at, lua.LString(a))
+	}
+	if c.recipe != "" {
+		argt.RawSetInt(0, lua.LString("recipe:"+c.recipe+".lua"))
+	}
+	L.SetGlobal("arg", argt)
+}
+
 // runScript loads a script (from src, or from the file c.script) and runs it
 // with arg and ... set as lua.c does.
 func runScript(vm *engine.VM, name, src string, c *config) int {
-	L := vm.L
-	argt := L.NewTable()
-	argt.RawSetInt(0, lua.LString(name))
-	for i, a := range c.args {
-		argt.RawSetInt(i+1, lua.LString(a))
-	}
-	L.SetGlobal("arg", argt)
 	var fn *lua.LFunction
 	var err error
 	if src != "" {
