@@ -52,13 +52,13 @@ type action struct {
 }
 
 type config struct {
-	actions  []action
-	script   string // "" none, "-" stdin
-	recipe   string
-	args     []string
-	repl     bool
-	version  bool
-	help     bool
+	actions []action
+	script  string // "" none, "-" stdin
+	recipe  string
+	args    []string
+	repl    bool
+	version bool
+	help    bool
 	// scriptAt is the index in argv of the script (or recipe name), -1 when
 	// there is none: lua.c numbers arg from it
 	scriptAt int
