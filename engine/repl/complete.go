@@ -208,6 +208,11 @@ func withPrefix(names []string, prefix string) []string {
 	sort.Strings(names)
 	var out []string
 	for i, n := range names {
+		// a leading underscore marks a module's private field (topo._empty):
+		// offered only when the typed word starts with one
+		if strings.HasPrefix(n, "_") && !strings.HasPrefix(prefix, "_") {
+			continue
+		}
 		if strings.HasPrefix(n, prefix) && (i == 0 || names[i-1] != n) {
 			out = append(out, n)
 		}

@@ -170,7 +170,7 @@ func TestComplete(t *testing.T) {
 	if err := vm.DoString(`
 		obj = setmetatable({}, {__index = {hello = 1, help = print}})
 		deep = setmetatable({own = 1}, {__index = setmetatable({mid = 2}, {__index = {far = 3}})})
-		t = {alpha = 1, alps = {beta = true}, ["not ident"] = 1, [1] = 2, fn = print}
+		t = {alpha = 1, alps = {beta = true}, ["not ident"] = 1, [1] = 2, fn = print, _private = 1}
 		s = "text"
 	`, "setup"); err != nil {
 		t.Fatal(err)
@@ -186,7 +186,8 @@ func TestComplete(t *testing.T) {
 		{"deep.", "", []string{"far", "mid", "own"}},
 		{"t.al", "al", []string{"alpha", "alps"}},
 		{"t.alps.b", "b", []string{"beta"}},
-		{"t.", "", []string{"alpha", "alps", "fn"}},
+		{"t.", "", []string{"alpha", "alps", "fn"}}, // _private is a module's own
+		{"t._", "_", []string{"_private"}},
 		{"t:", "", []string{"fn"}},
 		{"th:cl", "cl", []string{"clone", "close"}},
 		{"s:up", "up", []string{"upper"}},
