@@ -577,7 +577,9 @@ end
 -- holds no namespace but an empty file — any entry, pending or not — is a pin
 -- its maker was killed in the middle of; ns.delete removes that (only where
 -- /run/netns is shared, so the file is empty in every namespace that could
--- have pinned it). Returns a problem to report, or nil.
+-- have pinned it). Returns a problem to report, or nil, and whether it is
+-- only a namespace left alone on purpose (another's, or one of unknown
+-- identity) rather than a failure.
 local function remove_netns(e, trust_pending)
   local ns = need("ns")
   local h = ns.open(e.path)
@@ -594,26 +596,29 @@ local function remove_netns(e, trust_pending)
   end
   if e.pending and not trust_pending then
     h:close()
-    return string.format("%s: left alone (nslua was killed while creating it, before its identity was recorded)", e.path)
+    return string.format("%s: left alone (nslua was killed while creating it, before its identity was recorded)", e.path),
+      true
   end
   local same = e.pending or (h.dev == e.dev and h.id == e.ino)
   h:close()
   if not same then
     return string.format("%s: left alone (it is not the namespace the topology made: net:[%s] instead of net:[%s])",
-      e.path, tostring(h.id), tostring(e.ino))
+      e.path, tostring(h.id), tostring(e.ino)), true
   end
   local ok, err = ns.delete(e.path)
   if not ok then return string.format("%s: %s", e.path, err) end
   return nil
 end
 
+-- teardown removes the recorded namespaces, newest first, and returns the
+-- failures and (second) the namespaces it left alone on purpose
 local function teardown(netns, trust_pending)
-  local problems = {}
+  local problems, notices = {}, {}
   for i = #netns, 1, -1 do
-    local why = remove_netns(netns[i], trust_pending)
-    if why then problems[#problems + 1] = why end
+    local why, left_alone = remove_netns(netns[i], trust_pending)
+    if why then table.insert(left_alone and notices or problems, why) end
   end
-  return problems
+  return problems, notices
 end
 
 -- netns_dir_ready reports whether /run/netns is a shared mount point, as
@@ -642,9 +647,10 @@ function M._reap_orphan(name)
   if st.kept and st.status == "running" then
     fail("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s", name, name, name)
   end
-  local problems = teardown(st.netns, false)
+  local problems, notices = teardown(st.netns, false)
   remove_state(name)
   for _, p in ipairs(problems) do io.stderr:write("topo ", name, ": ", p, "\n") end
+  for _, p in ipairs(notices) do io.stderr:write("topo ", name, ": ", p, "\n") end
   return true
 end
 
@@ -923,8 +929,11 @@ function Topo:stop()
   for _, h in ipairs(self._handles) do pcall(h.close, h) end
   self._handles = {}
   if self._log then self._log:close(); self._log = nil end
-  local problems = teardown(self._objects.netns, not self._attached)
+  local problems, notices = teardown(self._objects.netns, not self._attached)
   remove_state(self.name)
+  -- a namespace that took one of the names since is someone else's: said,
+  -- not an error of the stop
+  for _, p in ipairs(notices) do io.stderr:write("topo ", self.name, ": ", p, "\n") end
   self._state = "stopped"
   for i = #live, 1, -1 do
     if live[i] == self then table.remove(live, i) end

@@ -673,3 +673,30 @@ func closeTo(topo, net float64, opt string) bool {
 	}
 	return topo == net
 }
+
+// TestTopoStopLeavesAForeignNamespaceAlone: a namespace that took one of
+// the topology's names while it ran is someone else's. t:stop() removes the
+// rest, leaves that one, says so on stderr, and succeeds: the script goes on.
+func TestTopoStopLeavesAForeignNamespaceAlone(t *testing.T) {
+	harness.NoLeaks(t)
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", "takeover-b").Run() })
+	script := topoScript(t, "takeover.lua", `
+local topo = require "topo"
+local t = topo.new { name = "takeover" }
+t:link(t:host("a"), t:host("b"))
+t:start()
+assert(os.execute("ip netns del takeover-b && ip netns add takeover-b") == 0)
+print("stop", t:stop())
+print("after")
+`)
+	r := harness.Run(t, script)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "stop\ttrue\nafter\n") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "takeover-b: left alone (it is not the namespace the topology made") {
+		t.Errorf("stop did not say it left takeover-b alone:\n%s", r.Stderr)
+	}
+	if got := netnsWithPrefix(t, "takeover"); len(got) != 1 || got[0] != "takeover-b" {
+		t.Errorf("after stop: want only the foreign takeover-b, got %v", got)
+	}
+}
