@@ -328,7 +328,7 @@ if which == "obj" then error(setmetatable({}, {__tostring = function() return "c
 		0:       "bad value",
 		"table": "(error object is a table value)",
 		"obj":   "custom error object",
-		"none":  "nil",
+		"none":  "(error object is a nil value)", // lua.c's words
 	} {
 		var arg lua.LValue = lua.LString(fmt.Sprint(level))
 		if n, ok := level.(int); ok {
