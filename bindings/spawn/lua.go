@@ -76,7 +76,8 @@ func (p *process) String() string {
 }
 
 // release kills the child if it still runs, reaps it and closes nslua's ends
-// of its stdio: the closer at script end, and the tail of a wait.
+// of its stdio: the closer at script end, and the tail of a wait. (The
+// pipes close themselves earlier once the child is done: start, Output.)
 func (p *process) release() error {
 	var err error
 	if p.Running() {
@@ -210,6 +211,12 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 		defaults := [3]string{"inherit", "inherit", "inherit"}
 		if run {
 			defaults[1], defaults[2] = "pipe", "pipe"
+			// run returns no process object to write to: the child would
+			// wait for input that never comes
+			if o.Has("stdin") && o.String("stdin", "") == "pipe" {
+				o.Fail("stdin", `"pipe" needs a process object to write to: use proc.spawn and p:write, `+
+					`or give run a path, "null" or "inherit"`)
+			}
 		}
 		for i, k := range []string{"stdin", "stdout", "stderr"} {
 			child, parent, err := stdio(o, k, i, defaults[i])
@@ -226,9 +233,9 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 			case i == 0:
 				p.stdin = parent
 			case i == 1:
-				p.stdout = NewOutput(parent, maxOut)
+				p.stdout = NewOutput(parent, maxOut, true)
 			default:
-				p.stderr = NewOutput(parent, maxOut)
+				p.stderr = NewOutput(parent, maxOut, false)
 			}
 		}
 	}
@@ -238,10 +245,21 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 		return nil, err
 	}
 	p.Process = proc
-	if releaseRange != nil {
-		started = true
-		go func() { <-proc.Done(); releaseRange() }()
-	}
+	started = true
+	go func() {
+		<-proc.Done()
+		if releaseRange != nil {
+			releaseRange()
+		}
+		// Nothing reads the stdin pipe any more (a background grandchild
+		// that inherited it sees its end): closing it here means a process
+		// object the script drops holds no descriptor once its child is
+		// done. The pipes of stdout and stderr close themselves at their
+		// end (Output).
+		if p.stdin != nil {
+			p.stdin.Close()
+		}
+	}()
 	if p.pty != nil {
 		p.pty.Slave.Close()
 		if err := p.pty.Relay(); err != nil {
@@ -750,8 +768,9 @@ func (b *binding) check(L *lua.LState) *process {
 	return engine.Check[*process](b.vm, L, 1, b.class)
 }
 
-// wait is p:wait([timeout]): the result table once the child has ended, or
-// nil, msg, "ETIMEDOUT" (the child runs on).
+// wait is p:wait([timeout]): the result table once the child has ended and
+// its piped output reached its end, or nil, msg, "ETIMEDOUT" (the child runs
+// on).
 func (b *binding) wait(L *lua.LState) int {
 	p := b.check(L)
 	timeout := b.vm.OptTimeout(L, 2, -1) // -1: no limit
@@ -759,14 +778,25 @@ func (b *binding) wait(L *lua.LState) int {
 	return b.finish(L, p, timeout)
 }
 
+// finish is the end of a wait and of run: it waits for the child to exit
+// and for its piped stdout and stderr to reach their end (as a shell's
+// command substitution does, so a background grandchild that holds the pipe
+// keeps the wait going), within timeout seconds (< 0: no limit), and builds
+// the result. On ETIMEDOUT what was collected stays for reads and a later
+// wait.
 func (b *binding) finish(L *lua.LState, p *process, timeout float64) int {
 	if p.result != nil {
 		L.Push(p.result)
 		return 1
 	}
-	for _, o := range []*Output{p.stdout, p.stderr} {
-		if o != nil {
-			o.Drain()
+	outs := []struct {
+		key string
+		o   *Output
+	}{{"stdout", p.stdout}, {"stderr", p.stderr}}
+	for _, x := range outs {
+		if x.o != nil {
+			x.o.BeginWait()
+			defer x.o.EndWait()
 		}
 	}
 	ctx := L.Context()
@@ -776,13 +806,32 @@ func (b *binding) finish(L *lua.LState, p *process, timeout float64) int {
 		defer t.Stop()
 		expire = t.C
 	}
-	select {
-	case <-p.Done():
-	case <-expire:
-		return engine.Fail(L, engine.Errorf(unix.ETIMEDOUT, "wait", strconv.Itoa(p.Pid),
-			fmt.Sprintf("still running after %gs", timeout)))
-	case <-ctx.Done():
-		return engine.Fail(L, engine.Errorf(unix.EINTR, "wait", strconv.Itoa(p.Pid), "interrupted"))
+	pid := strconv.Itoa(p.Pid)
+	await := func(done <-chan struct{}, what string) error {
+		select {
+		case <-done: // first, so an ended child beats a timeout of 0
+			return nil
+		default:
+		}
+		select {
+		case <-done:
+			return nil
+		case <-expire:
+			return engine.Errorf(unix.ETIMEDOUT, "wait", pid, fmt.Sprintf("%s after %gs", what, timeout))
+		case <-ctx.Done():
+			return engine.Errorf(unix.EINTR, "wait", pid, "interrupted")
+		}
+	}
+	if err := await(p.Done(), "still running"); err != nil {
+		return engine.Fail(L, err)
+	}
+	for _, x := range outs {
+		if x.o == nil {
+			continue
+		}
+		if err := await(x.o.Done(), "exited, but another process still holds its "+x.key+" open"); err != nil {
+			return engine.Fail(L, err)
+		}
 	}
 	if p.pty != nil {
 		p.pty.Finish(time.Second)
@@ -794,15 +843,10 @@ func (b *binding) finish(L *lua.LState, p *process, timeout float64) int {
 		res.RawSetString("signal", lua.LNumber(st.Signal))
 	}
 	res.RawSetString("timed_out", lua.LBool(st.TimedOut))
-	for key, o := range map[string]*Output{"stdout": p.stdout, "stderr": p.stderr} {
-		if o == nil {
-			continue
+	for _, x := range outs {
+		if x.o != nil {
+			res.RawSetString(x.key, lua.LString(x.o.Take()))
 		}
-		data, _, err := o.Collected(ctx)
-		if err != nil {
-			return engine.Fail(L, engine.Errorf(unix.EINTR, "read", key, "interrupted"))
-		}
-		res.RawSetString(key, lua.LString(data))
 	}
 	p.result = res
 	p.closer.Close()
@@ -887,6 +931,10 @@ func (b *binding) write(L *lua.LState) int {
 	stop := contextDeadline(ctx, p.stdin.SetWriteDeadline)
 	_, err := io.WriteString(p.stdin, data)
 	stop()
+	if errors.Is(err, os.ErrClosed) {
+		// close_stdin, or the child has exited and nslua closed the pipe
+		return engine.Fail(L, engine.Errorf(unix.EPIPE, "write", "stdin of "+strconv.Itoa(p.Pid), "stdin is closed"))
+	}
 	if err != nil {
 		return engine.Fail(L, &engine.OpError{Op: "write", Arg: "stdin of " + strconv.Itoa(p.Pid), Err: unwrapPath(err)})
 	}
@@ -921,8 +969,8 @@ func (b *binding) stdoutOf(L *lua.LState, p *process) *Output {
 	return p.stdout
 }
 
-// read is p:read([n]): up to n bytes of a piped stdout (without n, what one
-// read brings), blocking until some arrive; nil at the end.
+// read is p:read([n]): up to n bytes of a piped stdout (without n, all that
+// has arrived), blocking until some arrive; nil at the end.
 func (b *binding) read(L *lua.LState) int {
 	p := b.check(L)
 	n := 0

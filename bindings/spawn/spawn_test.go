@@ -60,7 +60,7 @@ func TestOutputReadLinesAndDrain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := NewOutput(r, 5)
+	o := NewOutput(r, 5, true)
 	defer o.Close()
 	ctx := context.Background()
 	w.WriteString("one\ntwo\nthree-and-more")
@@ -68,9 +68,10 @@ func TestOutputReadLinesAndDrain(t *testing.T) {
 		t.Fatalf("ReadLine = %q, %v", l, err)
 	}
 	w.Close()
-	data, _, err := o.Collected(ctx)
-	if err != nil || string(data) != "two\nt" {
-		t.Fatalf("Collected = %q, %v (max 5 bytes)", data, err)
+	o.BeginWait()
+	<-o.Done()
+	if data := o.Take(); string(data) != "two\nt" {
+		t.Fatalf("Take = %q (max 5 bytes)", data)
 	}
 }
 
@@ -80,7 +81,7 @@ func TestOutputReadCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	o := NewOutput(r, 100)
+	o := NewOutput(r, 100, true)
 	defer o.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()

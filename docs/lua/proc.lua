@@ -27,10 +27,10 @@
 ---@field env (table<string, string|number>|string[])? the whole environment (default: nslua's)
 ---@field uid integer?
 ---@field gid integer?
----@field stdin ("inherit"|"null"|"pipe"|string)?
+---@field stdin ("inherit"|"null"|"pipe"|string)? "pipe" with spawn only (run raises)
 ---@field stdout ("inherit"|"null"|"pipe"|string)? run's default: "pipe"
 ---@field stderr ("inherit"|"null"|"pipe"|string)? run's default: "pipe"
----@field max_output integer? bytes kept per pipe (default 64 MiB)
+---@field max_output integer? bytes kept per pipe in the result, and of a piped stdout buffered unread (default 64 MiB)
 ---@field timeout number? seconds: then SIGTERM, SIGKILL kill_grace later
 ---@field kill_grace number? seconds between SIGTERM and SIGKILL (default 1)
 ---@field tty boolean? a new pseudo-terminal as stdin/stdout/stderr
@@ -51,8 +51,10 @@
 ---@field pid integer the host pid
 local process = {}
 
----Wait for the child to end: the result table, or nil, msg, "ETIMEDOUT"
----after timeout seconds (the child runs on).
+---Wait for the child to end and its piped stdout/stderr to reach their end
+---(a background grandchild holding the pipe keeps it waiting, as $(...)
+---does): the result table, or nil, msg, "ETIMEDOUT" after timeout seconds
+---(the child runs on; what was collected stays for read and a later wait).
 ---@param timeout? number
 ---@return nslua.result|nil result
 ---@return string? errmsg
@@ -77,7 +79,9 @@ function process:running() end
 ---@return string? errno
 function process:ns(type) end
 
----Write to the child's stdin (spawned with stdin = "pipe").
+---Write to the child's stdin (spawned with stdin = "pipe"). Piped output is
+---collected meanwhile, so a child echoing it back never blocks the write.
+---nil, msg, "EPIPE" once the child has exited (nslua then closes the pipe).
 ---@param data string
 ---@return true|nil ok
 ---@return string? errmsg
@@ -88,7 +92,7 @@ function process:write(data) end
 ---@return true
 function process:close_stdin() end
 
----Up to n bytes of a "pipe" stdout (without n: what one read brings),
+---Up to n bytes of a "pipe" stdout (without n: all that has arrived),
 ---blocking until some arrive; nil at the end.
 ---@param n? integer
 ---@return string|nil data
@@ -203,7 +207,8 @@ function proc.kill(pid, sig) end
 ---@return string? errno
 function proc.spawn(opts) end
 
----Spawn, wait and capture (stdout and stderr default to "pipe").
+---Spawn, wait and capture (stdout and stderr default to "pipe"). stdin =
+---"pipe" raises: run gives no process to write to (use proc.spawn).
 ---@param opts nslua.spawnopts
 ---@return nslua.result|nil result
 ---@return string? errmsg

@@ -47,7 +47,7 @@ function test_timeout_terminates_then_kills(t)
   local r = t:ok(proc.run{ "sleep", "100", timeout = 0.1 })
   t:eq({ r.code, r.signal, r.timed_out }, { 143, 15, true })
   -- a child that ignores SIGTERM gets SIGKILL after kill_grace
-  r = t:ok(proc.run(sh("trap '' TERM; read x", { timeout = 0.1, kill_grace = 0.1, stdin = "pipe" })))
+  r = t:ok(proc.run(sh("trap '' TERM; exec sleep 100", { timeout = 0.1, kill_grace = 0.1 })))
   t:eq({ r.code, r.timed_out }, { 137, true })
 end
 
@@ -126,6 +126,101 @@ function test_wait_returns_unread_output(t)
   t:eq(p:wait().stdout, "b\n")
   t:eq(p:read(), nil)
   t:eq(p:wait().stdout, "b\n")
+end
+
+function test_write_does_not_wait_for_a_piped_stdout_nobody_reads(t)
+  -- cat echoes 1 MB, far more than a pipe holds, while the script is still
+  -- writing: nslua collects stdout meanwhile (before, write and cat blocked
+  -- on each other until timeout killed cat: EPIPE, stdout cut to 64 KiB)
+  local p = t:ok(proc.spawn{ "cat", stdin = "pipe", stdout = "pipe", stderr = "pipe", timeout = 10 })
+  local data = string.rep("0123456789abcdef", 65536)
+  t:ok(p:write(data))
+  t:eq(p:close_stdin(), true)
+  local r = t:ok(p:wait())
+  t:eq({ r.code, r.timed_out, #r.stdout, r.stderr }, { 0, false, #data, "" })
+  t:ok(r.stdout == data, "stdout differs from what was written")
+  -- nothing is lost for a script that reads it itself either
+  p = t:ok(proc.spawn{ "cat", stdin = "pipe", stdout = "pipe", timeout = 10 })
+  t:ok(p:write(data))
+  p:close_stdin()
+  local got = {}
+  for chunk in function() return p:read() end do got[#got + 1] = chunk end
+  t:ok(table.concat(got) == data, "read back " .. #table.concat(got) .. " bytes, want " .. #data)
+  t:eq(p:wait().stdout, "")
+end
+
+function test_reading_a_piped_stdout_loses_nothing_beyond_max_output(t)
+  -- one line of 300000 bytes, beyond max_output and the 64 KiB nslua
+  -- buffers ahead of the script
+  local p = t:ok(proc.spawn(sh("head -c 300000 /dev/zero | tr '\\0' x; echo; echo end",
+    { stdout = "pipe", max_output = 10 })))
+  local lines = p:lines()
+  t:eq(lines(), string.rep("x", 300000))
+  t:eq(lines(), "end")
+  t:eq(lines(), nil)
+  t:eq(p:wait().stdout, "")
+  -- a child whose output nobody reads waits once that much is buffered; a
+  -- wait then takes the first max_output bytes and drops the rest
+  p = t:ok(proc.spawn{ "head", "-c", "1000000", "/dev/zero", stdout = "pipe", max_output = 1 })
+  t:cleanup(function() p:kill("KILL"); p:wait() end)
+  proc.run{ "sleep", "0.2" }
+  t:eq(p:running(), true, "head ended: its output was buffered without bound")
+  t:eq(p:wait(), { code = 0, stdout = "\0", timed_out = false })
+end
+
+function test_read_after_a_timed_out_wait_returns_what_has_arrived(t)
+  for _, how in ipairs{ "read", "lines" } do
+    local p = t:ok(proc.spawn(sh("echo a; sleep 5; echo b", { stdout = "pipe" })))
+    t:cleanup(function() p:kill("KILL"); p:wait() end)
+    local _, _, code = p:wait(0.2)
+    t:eq(code, "ETIMEDOUT")
+    if how == "read" then t:eq(p:read(), "a\n") else t:eq(p:lines()(), "a") end
+    -- it came at once, not when the child had ended
+    t:eq(p:running(), true, how .. " waited for the child")
+  end
+end
+
+function test_wait_waits_for_a_grandchild_holding_stdout_within_its_timeout(t)
+  -- like $(...): the result has what a background grandchild writes later
+  local r = t:ok(proc.run(sh("(sleep 0.3; echo late) & echo now")))
+  t:eq(r.stdout, "now\nlate\n")
+  local p = t:ok(proc.spawn(sh("(sleep 1; echo late) & echo now", { stdout = "pipe" })))
+  local res, msg, code = p:wait(0.2)
+  t:eq({ res, code }, { nil, "ETIMEDOUT" })
+  t:ok(msg:find("still holds its stdout open", 1, true), msg)
+  t:eq(p:running(), false)
+  t:eq(p:read(), "now\n")
+  r = t:ok(p:wait())
+  t:eq({ r.code, r.stdout }, { 0, "late\n" })
+end
+
+-- nslua's open descriptors, as the kernel lists them
+local function fd_count()
+  return #assert(require("fs").list("/proc/self/fd"))
+end
+
+function test_dropped_process_objects_hold_no_descriptors(t)
+  t:ok(proc.run{ "true", stdin = "null" })
+  local kept = t:ok(proc.spawn(sh("echo kept; echo err >&2", { stdin = "pipe", stdout = "pipe", stderr = "pipe" })))
+  local before = fd_count()
+  for _ = 1, 300 do
+    proc.spawn{ "true", stdin = "pipe", stdout = "pipe", stderr = "pipe" }
+  end
+  -- the children end within moments; then their pipes are closed, and the
+  -- kept one's three too (before, each spawn kept its three pipe ends open
+  -- until the script ended)
+  local want, now = before - 3, nil
+  for _ = 1, 100 do
+    now = fd_count()
+    if now <= want then break end
+    proc.run{ "sleep", "0.05" }
+  end
+  t:ok(now <= want, "fds: " .. before .. " before 300 spawns, " .. now .. " after, want " .. want)
+  -- what the kept one wrote was collected before its pipes closed
+  t:eq(kept:read(), "kept\n")
+  local _, msg, code = kept:write("x")
+  t:eq(code, "EPIPE", msg)
+  t:eq(kept:wait(), { code = 0, stdout = "", stderr = "err\n", timed_out = false })
 end
 
 function test_stdio_null_and_paths(t)
@@ -324,6 +419,8 @@ function test_bad_input(t)
   t:fails(function() proc.run{ "true", time_offsets = { boottime = 1 } } end, "needs a new time namespace")
   t:fails(function() proc.run{ "true", ns = "time", time_offsets = { uptime = 1 } } end, 'unknown option "uptime"')
   t:fails(function() proc.run{ "true", stdin = 3 } end, "string expected")
+  -- run gives no process object to write to: the child would wait for ever
+  t:fails(function() proc.run{ "cat", stdin = "pipe" } end, 'option "stdin": "pipe" needs a process object to write to: use proc.spawn')
   t:fails(function() proc.run{ "true", tty = true, stdout = "null" } end, "not with tty")
   t:fails(function() proc.run{ "true", timeout = -1 } end, "positive number")
   t:fails(function() proc.run{ "tr\0ue" } end, "NUL")
