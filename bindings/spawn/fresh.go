@@ -94,7 +94,15 @@ func launchFresh(cfg *Config, st *engine.ThreadNS, late []engine.Target) (*os.Pr
 		Env:   envOrEmpty(cfg.Env),
 		NS:    late,
 		UID:   -1, GID: -1,
-		Dir: cfg.Dir,
+		Dir:        cfg.Dir,
+		NoNewPrivs: cfg.NoNewPrivs,
+	}
+	// The bounding set is dropped by the helper after the joins: setns
+	// into a user namespace gives a full one again, whatever the spawner
+	// thread held.
+	if cfg.Caps != nil {
+		keep := uint64(*cfg.Caps)
+		j.Caps = &keep
 	}
 	for _, k := range cfg.New {
 		j.Unshare |= k.Flag()
