@@ -469,11 +469,14 @@ local function stop(self, grace)
   end
   local res, msg = p:wait()
   if not res then fail("stop: %s", tostring(msg)) end
+  self._proc = nil -- reported: a second stop has nothing to say
   return res
 end
 
 --- c:stop([grace]) -> result or nil: SIGTERM to the init, SIGKILL after grace
---- seconds (default 1); the result of the init, nil when none was running.
+--- seconds (default 1); the result of the init of the last c:start (also
+--- when it ended by itself), once: nil when none was started since the
+--- last stop.
 Container.stop = method("stop", stop)
 
 --- c:remove(): stop it and forget it; the container cannot be used again.

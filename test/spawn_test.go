@@ -388,3 +388,244 @@ func TestSpawnTTYStdinEOF(t *testing.T) {
 		}
 	})
 }
+
+// grandchildren is a script that starts a child that leaves two children of
+// its own (sh's background jobs, in its process group); it prints the
+// child's pid, and the child writes the grandchildren's to the file %[1]s.
+// %[2]s are more proc.spawn options.
+const grandchildren = `local proc = require "proc"
+	local p = assert(proc.spawn{"sh", "-c", "sleep 321 & echo $! > %[1]s.new; sleep 322 & echo $! >> %[1]s.new; mv %[1]s.new %[1]s; wait"%[2]s})
+	print(p.pid)
+`
+
+// pidFile is a path in a fresh directory any user may write to: the child
+// may be root of a user namespace that does not map the test's root.
+func pidFile(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "nslua-pids")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, "pids")
+}
+
+// readPids reads the child's pid the script printed and the grandchildren's
+// from pidfile, and kills those still alive when the test ends (a failed
+// test must leave nothing behind).
+func readPids(t *testing.T, n *liveNslua, pidfile string) []int {
+	t.Helper()
+	var pids []int
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if !gone(pid) {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+	})
+	pid, err := strconv.Atoi(n.line(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids = append(pids, pid)
+	var b []byte
+	waitFor(t, 20*time.Second, "the grandchildren's pids", func() bool {
+		b, err = os.ReadFile(pidfile)
+		return err == nil
+	})
+	for _, f := range strings.Fields(string(b)) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			t.Fatalf("%s: %q", pidfile, b)
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) != 3 {
+		t.Fatalf("%s: %q", pidfile, b)
+	}
+	return pids
+}
+
+// allGone fails unless every pid has exited within 20 s.
+func allGone(t *testing.T, pids []int, what string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for _, pid := range pids {
+		for !gone(pid) {
+			if time.Now().After(deadline) {
+				comm, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+				t.Fatalf("%s: pid %d (%q) still runs", what, pid, comm)
+			}
+			time.Sleep(5 * time.Millisecond) // polling interval
+		}
+	}
+}
+
+// TestSpawnGrandchildrenEndWithTheScript: however the script ends, a child
+// still running is killed with its process group, so what it started goes
+// too — not reparented to pid 1 and left running.
+func TestSpawnGrandchildrenEndWithTheScript(t *testing.T) {
+	for _, tc := range []struct {
+		name, tail string
+		sig        unix.Signal
+		code       int
+	}{
+		{"normal end", `io.read()`, 0, 0},
+		{"error", `io.read() error("boom")`, 0, 1},
+		{"os.exit", `io.read() os.exit(3)`, 0, 3},
+		{"SIGTERM", `p:wait()`, unix.SIGTERM, 143},
+		{"SIGINT", `p:wait()`, unix.SIGINT, 130},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			harness.NoLeaks(t)
+			pidfile := pidFile(t)
+			n := startNslua(t, fmt.Sprintf(grandchildren, pidfile, "")+tc.tail)
+			pids := readPids(t, n, pidfile)
+			for _, pid := range pids {
+				if gone(pid) {
+					t.Fatalf("pid %d is not running", pid)
+				}
+			}
+			if tc.sig != 0 {
+				n.cmd.Process.Signal(tc.sig)
+			} else {
+				n.stdin.Write([]byte("\n"))
+			}
+			n.cmd.Wait()
+			if got := n.cmd.ProcessState.ExitCode(); got != tc.code {
+				t.Errorf("nslua exit %d, want %d", got, tc.code)
+			}
+			allGone(t, pids, "after the script ended")
+		})
+	}
+	// the helper's paths: time offsets, and joining a user namespace
+	for name, opts := range map[string]string{
+		"time offsets":    `, ns = "time", time_offsets = {boottime = 5}`,
+		"join user":       `, join = assert(proc.spawn{"sleep", "1000", ns = "user"})`,
+		"tty (a session)": `, tty = true`,
+		"new net and mnt": `, ns = "net,mnt"`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			harness.NoLeaks(t)
+			pidfile := pidFile(t)
+			n := startNslua(t, fmt.Sprintf(grandchildren, pidfile, opts)+`io.read()`)
+			pids := readPids(t, n, pidfile)
+			n.finish(t)
+			allGone(t, pids, "after the script ended")
+		})
+	}
+	// a child that ended by itself, never waited for: its background job is
+	// still in its group, and goes at script end
+	t.Run("child ended before", func(t *testing.T) {
+		harness.NoLeaks(t)
+		n := startNslua(t, `local proc = require "proc"
+			local p = assert(proc.spawn{"sh", "-c", "sleep 323 & echo $!", stdout = "pipe"})
+			print(p:lines()())
+			while p:running() do end
+			print("ended")
+			io.read()`)
+		pid, err := strconv.Atoi(n.line(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids := []int{pid}
+		t.Cleanup(func() { unix.Kill(pid, unix.SIGKILL) })
+		if l := n.line(t); l != "ended" || gone(pids[0]) {
+			t.Fatalf("got %q; the background job runs: %v", l, !gone(pids[0]))
+		}
+		n.finish(t)
+		allGone(t, pids, "after the script ended")
+	})
+}
+
+// TestSpawnKillSignalsTheChildOnly: p:kill signals the child alone, as
+// kill(1) does; its own children stay until the script ends.
+func TestSpawnKillSignalsTheChildOnly(t *testing.T) {
+	harness.NoLeaks(t)
+	pidfile := pidFile(t)
+	n := startNslua(t, fmt.Sprintf(grandchildren, pidfile, "")+`
+		io.read()
+		p:kill("KILL")
+		while p:running() do end
+		print("killed")
+		io.read()`)
+	pids := readPids(t, n, pidfile)
+	n.stdin.Write([]byte("\n"))
+	if l := n.line(t); l != "killed" {
+		t.Fatalf("got %q", l)
+	}
+	allGone(t, pids[:1], "the child after p:kill")
+	for _, pid := range pids[1:] {
+		if gone(pid) {
+			t.Errorf("grandchild %d ended with p:kill, which must reach the child alone", pid)
+		}
+	}
+	n.finish(t)
+	allGone(t, pids[1:], "after the script ended")
+}
+
+// TestSpawnTimeoutEndsTheProcessGroup: timeout signals the child's process
+// group, as timeout -k does: SIGTERM, then SIGKILL kill_grace later to what
+// ignored it — so proc.run, which reads the output pipes to their end, does
+// not wait for grandchildren that still hold them.
+func TestSpawnTimeoutEndsTheProcessGroup(t *testing.T) {
+	harness.NoLeaks(t)
+	dir := t.TempDir()
+	pidfile := filepath.Join(dir, "pids")
+	n := startNslua(t, fmt.Sprintf(`local proc = require "proc"
+		local r = assert(proc.run{"sh", "-c",
+			"sleep 324 & echo $! > %[1]s; (trap '' TERM; exec sleep 325) & echo $! >> %[1]s; wait",
+			timeout = 0.5, kill_grace = 0.2})
+		print(r.timed_out, r.code)
+		io.read()`, pidfile))
+	if l := n.line(t); l != "true\t143" {
+		t.Errorf("result %q, want timed_out true, code 143", l)
+	}
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		pids = append(pids, pid)
+	}
+	t.Cleanup(func() {
+		for _, pid := range pids {
+			if !gone(pid) {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+	})
+	if len(pids) != 2 {
+		t.Fatalf("pids %q", b)
+	}
+	allGone(t, pids, "after the timeout, while the script runs")
+	n.finish(t)
+}
+
+// TestSpawnOnTerminalKeepsForegroundGroup: a child whose stdin is the
+// terminal nslua runs in the foreground of stays in nslua's process group,
+// so it may read the terminal and change its modes (in a group of its own
+// it would be stopped by SIGTTIN/SIGTTOU); with another stdin on the same
+// terminal, the child leads a group of its own.
+func TestSpawnOnTerminalKeepsForegroundGroup(t *testing.T) {
+	harness.NoLeaks(t)
+	// pgrp is field 5 of /proc/PID/stat (comm "sh" has no blank)
+	const pgrp = "read pid comm state ppid pgrp rest < /proc/$$/stat; "
+	cmd := exec.Command(harness.Bin(), "-e", `local proc = require "proc"
+		local r = proc.run{"sh", "-c", "`+pgrp+`stty -echo; read x; stty echo; echo got $x $(( pgrp == $PPID ))",
+			stdout = "pipe"}
+		print("terminal", r.code, r.stdout)
+		r = proc.run{"sh", "-c", "`+pgrp+`echo $(( pgrp == $$ ))", stdin = "null", stdout = "pipe"}
+		print("null", r.code, r.stdout)`)
+	cmd.Dir = harness.Root()
+	rt := startOnPTY(t, cmd, 100, "")
+	rt.pty.Write([]byte("hello\n"))
+	rt.expect("terminal\t0\tgot hello 1") // in nslua's group: pgrp is nslua's pid
+	rt.expect("null\t0\t1")               // a group of its own
+	<-rt.done
+}

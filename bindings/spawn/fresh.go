@@ -76,7 +76,7 @@ func freshUnsupported(cfg *Config) string {
 // launchFresh runs on the locked spawner thread in place of launch: it joins
 // the script's namespaces and the pid one to join, then starts the helper
 // and waits until it exec'd the program (or reports why it could not).
-func launchFresh(cfg *Config, st *engine.ThreadNS, late []engine.Target) (*os.Process, error) {
+func launchFresh(cfg *Config, st *engine.ThreadNS, late []engine.Target, setpgid bool) (*os.Process, error) {
 	if opt := freshUnsupported(cfg); opt != "" {
 		return nil, engine.Errorf(unix.EINVAL, "spawn", opt, opt+" cannot be combined with joining an existing user or time namespace")
 	}
@@ -94,7 +94,15 @@ func launchFresh(cfg *Config, st *engine.ThreadNS, late []engine.Target) (*os.Pr
 		Env:   envOrEmpty(cfg.Env),
 		NS:    late,
 		UID:   -1, GID: -1,
-		Dir: cfg.Dir,
+		Dir:        cfg.Dir,
+		NoNewPrivs: cfg.NoNewPrivs,
+	}
+	// The bounding set is dropped by the helper after the joins: setns
+	// into a user namespace gives a full one again, whatever the spawner
+	// thread held.
+	if cfg.Caps != nil {
+		keep := uint64(*cfg.Caps)
+		j.Caps = &keep
 	}
 	for _, k := range cfg.New {
 		j.Unshare |= k.Flag()
@@ -109,6 +117,7 @@ func launchFresh(cfg *Config, st *engine.ThreadNS, late []engine.Target) (*os.Pr
 	if cfg.Tty {
 		sys.Setsid, sys.Setctty, sys.Ctty = true, true, 0
 	}
+	sys.Setpgid = setpgid
 	if pdeathsigSafe(false) {
 		sys.Pdeathsig = syscall.SIGKILL
 		j.Deathsig = syscall.SIGKILL // the helper arms it again after setresuid

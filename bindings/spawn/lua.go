@@ -76,13 +76,16 @@ func (p *process) String() string {
 }
 
 // release kills the child if it still runs, reaps it and closes nslua's ends
-// of its stdio: the closer at script end, and the tail of a wait. (The
-// pipes close themselves earlier once the child is done: start, Output.)
+// of its stdio: the closer at script end, and the tail of a wait. Unless a
+// wait saw the result, the kill goes to the child's process group, also
+// when the child itself has ended. (The pipes close themselves earlier once
+// the child is done: start, Output.)
 func (p *process) release() error {
 	var err error
-	if p.Running() {
+	if p.Running() || p.result == nil {
 		err = p.Kill(5 * time.Second)
 	}
+	p.Process.Release()
 	if p.pty != nil {
 		p.pty.Finish(200 * time.Millisecond)
 	}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -63,8 +64,10 @@ type Config struct {
 	// controlling terminal.
 	Tty bool
 
-	Timeout   time.Duration // then SIGTERM; 0: none
-	KillGrace time.Duration // SIGKILL this long after the SIGTERM of a timeout
+	// Timeout, when > 0, ends the child's process group: SIGTERM, then
+	// SIGKILL KillGrace later to what is left of it (timeout -k).
+	Timeout   time.Duration
+	KillGrace time.Duration
 }
 
 // TimeOffsets are the clock offsets of a new time namespace, as
@@ -74,10 +77,24 @@ type TimeOffsets struct {
 }
 
 // Process is a started child.
+//
+// The child leads a process group of its own (setpgid, or setsid with Tty),
+// so that a timeout and Kill reach what it started too, as timeout(1) and a
+// shell's job control do; Signal reaches the child alone, as kill(1) does.
+// The exception is a child whose stdin is the terminal nslua runs in the
+// foreground of: it stays in nslua's group, as with timeout --foreground,
+// because in a group of its own it would be stopped (SIGTTIN, SIGTTOU) as
+// soon as it read the terminal or changed its modes. Then Kill and the
+// timeout signal the child alone.
 type Process struct {
 	Pid  int
 	proc *os.Process
 	done chan struct{}
+
+	group    bool          // the child leads a process group of its own
+	mu       sync.Mutex    // guards pidfd against Release
+	pidfd    int           // the child's, open until Release; -1 after
+	released chan struct{} // closed by Release
 
 	state    *os.ProcessState // valid once done is closed
 	waitErr  error
@@ -112,6 +129,49 @@ func (p *Process) Signal(sig unix.Signal) error {
 		return se.Err
 	}
 	return err
+}
+
+// SignalGroup sends sig to the child's process group, through the child's
+// pidfd (PIDFD_SIGNAL_PROCESS_GROUP), so it reaches the group also after the
+// child was reaped, and never a group that took its number since. A child
+// that has no group of its own (see Process) gets sig alone. ESRCH when
+// nothing of the group is left, or after Release.
+func (p *Process) SignalGroup(sig unix.Signal) error {
+	if !p.group {
+		return p.Signal(sig)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pidfd < 0 {
+		return unix.ESRCH
+	}
+	_, _, e := unix.Syscall6(unix.SYS_PIDFD_SEND_SIGNAL, uintptr(p.pidfd), uintptr(sig), 0,
+		unix.PIDFD_SIGNAL_PROCESS_GROUP, 0, 0)
+	if e == unix.EINVAL && p.Running() {
+		// before Linux 6.9: the leader is not reaped yet, so its number is
+		// still the group's
+		e = 0
+		if err := unix.Kill(-p.Pid, sig); err != nil {
+			e = err.(unix.Errno)
+		}
+	}
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+// Release closes the child's pidfd: the group can no longer be signalled.
+// The binding calls it when it lets the process object go (after a wait or
+// the kill at script end); idempotent.
+func (p *Process) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.pidfd >= 0 {
+		unix.Close(p.pidfd)
+		p.pidfd = -1
+		close(p.released)
+	}
 }
 
 // Status is how a child ended.
@@ -216,7 +276,8 @@ func Start(cfg *Config) (*Process, error) {
 		st.Close()
 		return nil, &engine.OpError{Op: "fstat", Arg: "namespace fd", Err: err}
 	}
-	p := &Process{done: make(chan struct{})}
+	p := &Process{done: make(chan struct{}), pidfd: -1, released: make(chan struct{})}
+	p.group = cfg.Tty || !foregroundTerminal(cfg.Files[0])
 	started := make(chan error, 1)
 	go p.spawner(cfg, st, late, started)
 	if err := <-started; err != nil {
@@ -238,12 +299,23 @@ func (p *Process) spawner(cfg *Config, st *engine.ThreadNS, late []engine.Target
 	}()
 	var proc *os.Process
 	var err error
+	setpgid := p.group && !cfg.Tty // Tty: setsid makes it a group leader
 	if late != nil {
-		proc, err = launchFresh(cfg, st, late)
+		proc, err = launchFresh(cfg, st, late, setpgid)
 	} else {
-		proc, err = launch(cfg, st)
+		proc, err = launch(cfg, st, setpgid)
 	}
 	st.Close()
+	if err == nil {
+		// our child, not reaped yet: the pid is surely its
+		fd, perr := unix.PidfdOpen(proc.Pid, unix.PIDFD_NONBLOCK)
+		if perr != nil {
+			abort(proc)
+			err = &engine.OpError{Op: "pidfd_open", Arg: strconv.Itoa(proc.Pid), Err: perr}
+		} else {
+			p.pidfd = fd
+		}
+	}
 	if err != nil {
 		started <- err
 		return
@@ -257,28 +329,35 @@ func (p *Process) spawner(cfg *Config, st *engine.ThreadNS, late []engine.Target
 	close(p.done)
 }
 
+// enforceTimeout is timeout -k for the child's process group: SIGTERM
+// after timeout, SIGKILL grace later to whatever is left of the group (the
+// child's own children may hold its output pipes open), unless the process
+// object was released meanwhile.
 func (p *Process) enforceTimeout(timeout, grace time.Duration) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {
 	case <-p.done:
 		return
+	case <-p.released:
+		return
 	case <-t.C:
 	}
 	p.timedOut.Store(true)
-	_ = p.proc.Signal(unix.SIGTERM)
+	_ = p.SignalGroup(unix.SIGTERM)
 	t.Reset(grace)
 	select {
-	case <-p.done:
+	case <-p.released:
 	case <-t.C:
-		_ = p.proc.Signal(unix.SIGKILL)
+		_ = p.SignalGroup(unix.SIGKILL)
 	}
 }
 
-// Kill sends SIGKILL and waits up to d for the child to be reaped (the VM's
-// closer at script end).
+// Kill sends SIGKILL to the child's process group (or the child alone, see
+// Process) and waits up to d for the child to be reaped: the VM's closer at
+// script end. It reaches the group also when the child ended before.
 func (p *Process) Kill(d time.Duration) error {
-	if err := p.Signal(unix.SIGKILL); err != nil && err != unix.ESRCH {
+	if err := p.SignalGroup(unix.SIGKILL); err != nil && err != unix.ESRCH {
 		return err
 	}
 	select {
@@ -305,7 +384,7 @@ var cloneKinds = []engine.Kind{engine.KindCgroup, engine.KindIPC, engine.KindNet
 
 // launch runs on the locked spawner thread: it prepares the thread's
 // namespaces and mounts, forks the child and finishes the mounts that need it.
-func launch(cfg *Config, st *engine.ThreadNS) (*os.Process, error) {
+func launch(cfg *Config, st *engine.ThreadNS, setpgid bool) (*os.Process, error) {
 	if err := st.Enter(); err != nil {
 		return nil, err
 	}
@@ -357,6 +436,7 @@ func launch(cfg *Config, st *engine.ThreadNS) (*os.Process, error) {
 	if cfg.Tty {
 		sys.Setsid, sys.Setctty, sys.Ctty = true, true, 0
 	}
+	sys.Setpgid = setpgid
 	if pdeathsigSafe(has(cfg.New, engine.KindPID)) {
 		sys.Pdeathsig = syscall.SIGKILL
 	}
@@ -464,6 +544,17 @@ func FormatMap(m []syscall.SysProcIDMap) string {
 		parts = append(parts, fmt.Sprintf("%d %d %d", e.ContainerID, e.HostID, e.Size))
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// foregroundTerminal reports whether f is a terminal whose foreground
+// process group is nslua's (tcgetpgrp(f) == getpgrp()): a child reading it
+// must stay in that group (see Process).
+func foregroundTerminal(f *os.File) bool {
+	if f == nil {
+		return false
+	}
+	fg, err := unix.IoctlGetInt(int(f.Fd()), unix.TIOCGPGRP)
+	return err == nil && fg == unix.Getpgrp()
 }
 
 // pdeathsigSafe says whether the child may get Pdeathsig. Go's child kills

@@ -64,8 +64,9 @@ function Container:start(argv_or_opts) end
 ---@return nslua.result
 function Container:exec(argv_or_opts) end
 
----SIGTERM to the init, SIGKILL after grace seconds (default 1): the init's
----result, nil when none was running. A grace that is not a finite number
+---SIGTERM to the init, SIGKILL after grace seconds (default 1): the result
+---of the last start's init, once (also when it ended by itself); nil when
+---none was started since the last stop. A grace that is not a finite number
 ---of seconds (0 or more) raises.
 ---@param grace? number
 ---@return nslua.result|nil

@@ -31,7 +31,7 @@
 ---@field stdout ("inherit"|"null"|"pipe"|string)? run's default: "pipe"
 ---@field stderr ("inherit"|"null"|"pipe"|string)? run's default: "pipe"
 ---@field max_output integer? bytes kept per pipe in the result, and of a piped stdout buffered unread (default 64 MiB)
----@field timeout number? seconds: then SIGTERM, SIGKILL kill_grace later
+---@field timeout number? seconds: then SIGTERM to the child's process group, SIGKILL kill_grace later
 ---@field kill_grace number? seconds between SIGTERM and SIGKILL (default 1)
 ---@field tty boolean? a new pseudo-terminal as stdin/stdout/stderr
 ---@field caps string[]? capabilities kept in the bounding set ("net_admin", "CAP_CHOWN")
@@ -61,7 +61,8 @@ local process = {}
 ---@return string? errno
 function process:wait(timeout) end
 
----Send a signal ("TERM" by default, "SIGKILL", "hup", 9 ...), as kill(1).
+---Send a signal ("TERM" by default, "SIGKILL", "hup", 9 ...) to the child
+---alone, not its process group, as kill(1).
 ---@param sig? string|integer
 ---@return true|nil ok
 ---@return string? errmsg

@@ -274,26 +274,12 @@ static void join(char **argv)
 	if (unshare_flags && unshare(unshare_flags) < 0)
 		fail("unshare", "namespaces", errno);
 
-	// Inside a joined user namespace the caller's ids may be unmapped
-	// (65534) and execve would then drop every capability: become the
-	// requested ids (default root of that namespace), as nsenter -U does.
-	if (ns[0].fd >= 0) {
-		if (uid < 0)
-			uid = 0;
-		if (gid < 0)
-			gid = 0;
-	}
-	if (gid >= 0) {
-		if (setgroups(0, NULL) < 0 && errno != EPERM)
-			fail("setgroups", "0", errno);
-		if (setresgid(gid, gid, gid) < 0)
-			fail("setresgid", getenv("_NSLUA_NSEXEC_GID") ? getenv("_NSLUA_NSEXEC_GID") : "0", errno);
-	}
-	if (uid >= 0 && setresuid(uid, uid, uid) < 0)
-		fail("setresuid", getenv("_NSLUA_NSEXEC_UID") ? getenv("_NSLUA_NSEXEC_UID") : "0", errno);
-	// A bounding set (proc.spawn caps with a new user namespace, which
-	// starts with a full one): drop the rest, as capsh --drop, and clear
-	// the ambient and inheritable sets so nothing comes back at exec.
+	// A bounding set (proc.spawn caps): drop the rest, as capsh --drop, and
+	// clear the ambient and inheritable sets so nothing comes back at exec.
+	// Here, after the joins and before the credentials change: entering a
+	// user namespace gives a full bounding set again (and a new one starts
+	// with it), and a setresuid to a non-root id takes the CAP_SETPCAP the
+	// drop needs.
 	const char *caps = getenv("_NSLUA_NSEXEC_CAPS");
 	if (caps && *caps) {
 		unsigned long long keep = strtoull(caps, NULL, 16);
@@ -318,6 +304,26 @@ static void join(char **argv)
 				fail("capset", "inheritable", errno);
 		}
 	}
+	// Inside a joined user namespace the caller's ids may be unmapped
+	// (65534) and execve would then drop every capability: become the
+	// requested ids (default root of that namespace), as nsenter -U does.
+	if (ns[0].fd >= 0) {
+		if (uid < 0)
+			uid = 0;
+		if (gid < 0)
+			gid = 0;
+	}
+	if (gid >= 0) {
+		if (setgroups(0, NULL) < 0 && errno != EPERM)
+			fail("setgroups", "0", errno);
+		if (setresgid(gid, gid, gid) < 0)
+			fail("setresgid", getenv("_NSLUA_NSEXEC_GID") ? getenv("_NSLUA_NSEXEC_GID") : "0", errno);
+	}
+	if (uid >= 0 && setresuid(uid, uid, uid) < 0)
+		fail("setresuid", getenv("_NSLUA_NSEXEC_UID") ? getenv("_NSLUA_NSEXEC_UID") : "0", errno);
+	// no_new_privs survives setns and execve; set it last, as setpriv does.
+	if (env_int("_NSLUA_NSEXEC_NNP", 0) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail("prctl", "PR_SET_NO_NEW_PRIVS", errno);
 	if (cwd && *cwd && chdir(cwd) < 0)
 		fail("chdir", cwd, errno);
 	arm_pdeathsig(pdeathsig, 0);
@@ -328,7 +334,7 @@ static void join(char **argv)
 			close(ns[i].fd);
 	}
 	const char *vars[] = {"_NSLUA_NSEXEC", "_NSLUA_NSEXEC_ERR", "_NSLUA_NSEXEC_EXEFD", "_NSLUA_NSEXEC_PATH",
-			      "_NSLUA_NSEXEC_OFFSETS", "_NSLUA_NSEXEC_PROCFD", "_NSLUA_NSEXEC_CAPS",
+			      "_NSLUA_NSEXEC_OFFSETS", "_NSLUA_NSEXEC_PROCFD", "_NSLUA_NSEXEC_CAPS", "_NSLUA_NSEXEC_NNP",
 			      "_NSLUA_NSEXEC_CWD", "_NSLUA_NSEXEC_UID", "_NSLUA_NSEXEC_GID",
 			      "_NSLUA_NSEXEC_UNSHARE", "_NSLUA_NSEXEC_PDEATHSIG"};
 	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)

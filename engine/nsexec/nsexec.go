@@ -67,8 +67,12 @@ type Join struct {
 	ProcFd int
 	// Caps, when not nil, is the bounding set the payload keeps (a bit per
 	// capability number); the helper drops the rest and clears the ambient
-	// and inheritable sets.
+	// and inheritable sets, after the joins (setns into a user namespace
+	// gives a full bounding set) and before the credentials change.
 	Caps *uint64
+	// NoNewPrivs sets no_new_privs on the payload, as setpriv
+	// --no-new-privs (the helper sets it just before the execve).
+	NoNewPrivs bool
 }
 
 // Pending is a started helper whose payload has not been exec'd yet.
@@ -171,6 +175,9 @@ func (j *Join) Prepare() (*Helper, error) {
 	}
 	if j.Caps != nil {
 		set("_NSLUA_NSEXEC_CAPS", strconv.FormatUint(*j.Caps, 16))
+	}
+	if j.NoNewPrivs {
+		set("_NSLUA_NSEXEC_NNP", "1")
 	}
 	if j.Unshare != 0 {
 		set("_NSLUA_NSEXEC_UNSHARE", strconv.Itoa(j.Unshare))

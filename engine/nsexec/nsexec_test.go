@@ -4,6 +4,7 @@ package nsexec
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -292,6 +293,35 @@ func TestCapsBoundingSet(t *testing.T) {
 		v, _ := strconv.ParseUint(f[1], 16, 64)
 		if v != want[f[0]] {
 			t.Errorf("%s %x, want %x", f[0], v, want[f[0]])
+		}
+	}
+}
+
+// Joining a user namespace gives a full bounding set: the helper drops it
+// after the join, and before it becomes a non-root id (which takes the
+// CAP_SETPCAP the drop needs); no_new_privs is set too.
+func TestCapsAndNoNewPrivsAfterJoiningUser(t *testing.T) {
+	needRoot(t)
+	// a user namespace mapping 0..99 (made by Go's os/exec, not by us)
+	m := []syscall.SysProcIDMap{{ContainerID: 0, HostID: 200000, Size: 100}}
+	cmd := exec.Command("sleep", "600")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Cloneflags: syscall.CLONE_NEWUSER,
+		UidMappings: m, GidMappings: m}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitExec(t, cmd.Process.Pid, "sleep")
+	keep := uint64(1 << unix.CAP_CHOWN)
+	for _, uid := range []int{-1, 5} { // -1: root of the namespace
+		out, err := run(t, &Join{Path: "/bin/sh", Args: []string{"sh", "-c", "id -u; grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status"},
+			NS: []engine.Target{openNS(t, cmd.Process.Pid, engine.KindUser)}, UID: uid, GID: uid, Caps: &keep, NoNewPrivs: true})
+		if err != nil {
+			t.Fatalf("uid %d: %v", uid, err)
+		}
+		want := fmt.Sprintf("%d\nCapBnd:\t0000000000000001\nNoNewPrivs:\t1\n", max(uid, 0))
+		if out != want {
+			t.Errorf("uid %d: got %q, want %q", uid, out, want)
 		}
 	}
 }

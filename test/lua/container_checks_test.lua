@@ -122,3 +122,21 @@ function test_net_path_to_another_namespace_type_is_refused(t)
   h:close()
   t:fails(function() c:run { "true" } end, "container: net: the namespace handle was closed")
 end
+
+-- c:stop reports the init's result once: a second stop, with nothing left
+-- running, returns nil (container.md), until the next start
+function test_stop_twice_returns_nil_the_second_time(t)
+  local c = container.new { rootfs = rootfs(t) }
+  local p = c:start { "/bin/sleep", "100" }
+  t:cleanup(function() c:remove() end)
+  local r = c:stop(0)
+  t:eq({ r.code, r.signal }, { 137, 9 })
+  t:ok(not p:running())
+  t:eq(c:stop(), nil, "the init was stopped already")
+  t:eq(c:stop(0), nil)
+  -- an init that ended by itself is reported by the first stop
+  p = c:start { "/bin/sh", "-c", "exit 3" }
+  p:wait()
+  t:eq(c:stop().code, 3)
+  t:eq(c:stop(), nil)
+end

@@ -48,3 +48,22 @@ function test_exec_with_explicit_maps_and_ids(t)
   t:ok(l[3]:match("^%s*0%s+%d+%s+100$"), l[3])
   t:eq(l[4], nslink(p.pid, "user"))
 end
+
+-- caps and no_new_privs hold for exec'd commands as for the init, also in a
+-- container with a user namespace of its own (joining it resets the bounding
+-- set to the full one): /proc/PID/status of the init, read by the host, and
+-- of the exec'd command
+function test_exec_keeps_caps_and_no_new_privs_in_a_user_namespace(t)
+  local c, p = running(t, { rootfs = rootfs(t), user = "auto", caps = { "chown" }, no_new_privs = true })
+  local function status(pid)
+    local f = assert(io.open("/proc/" .. pid .. "/status"))
+    local s = f:read("*a")
+    f:close()
+    return { s:match("CapBnd:%s*(%x+)"), s:match("NoNewPrivs:%s*(%d)") }
+  end
+  t:eq(status(p.pid), { "0000000000000001", "1" }, "the init")
+  -- the exec'd command reads its own status: c:exec waits for it
+  local r = t:ok(c:exec{ "sh", "-c", "grep -E '^(CapBnd|NoNewPrivs)' /proc/self/status" })
+  t:eq(r.code, 0, r.stderr)
+  t:eq(r.stdout, "CapBnd:\t0000000000000001\nNoNewPrivs:\t1\n")
+end

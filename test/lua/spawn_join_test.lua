@@ -73,3 +73,49 @@ function test_join_failures_are_triples(t)
   r, msg, code = proc.run{ "true", ns = { user = p, pid = "new" } }
   t:eq({ r, code }, { nil, "EINVAL" })
 end
+
+-- /proc/PID/status of a joined child, read by the host once it runs sleep
+-- (the helper execs it a moment after the spawn returns)
+local function joined_status(t, opts)
+  opts[1], opts[2] = "sleep", "1000"
+  local c = t:ok(proc.spawn(opts))
+  t:cleanup(function() c:kill("KILL"); c:wait() end)
+  local text
+  for _ = 1, 100000 do
+    local f = io.open("/proc/" .. c.pid .. "/status")
+    text = f and f:read("*a") or ""
+    if f then f:close() end
+    if text:match("Name:%s*sleep") then break end
+  end
+  return text, c
+end
+
+-- joining a user namespace resets the bounding set to the full one: caps and
+-- no_new_privs must be applied after the join, by the helper, also for a
+-- child that drops to another uid (which loses CAP_SETPCAP)
+function test_join_keeps_caps_and_no_new_privs(t)
+  local p = sleeper(t, { ns = { user = "new" } })
+  local s, c = joined_status(t, { join = p, caps = { "chown" }, no_new_privs = true })
+  t:eq(nslink(c.pid, "user"), nslink(p.pid, "user"))
+  t:eq(s:match("CapBnd:%s*(%x+)"), "0000000000000001")
+  t:eq(s:match("CapEff:%s*(%x+)"), "0000000000000001")
+  t:eq(s:match("CapInh:%s*(%x+)"), "0000000000000000")
+  t:eq(s:match("CapAmb:%s*(%x+)"), "0000000000000000")
+  t:eq(s:match("NoNewPrivs:%s*(%d)"), "1")
+  if not require("nslua").rootless then
+    s = joined_status(t, { ns = { user = p }, uid = 5, gid = 7, caps = { "net_admin", "sys_admin" }, no_new_privs = true })
+    t:eq(s:match("CapBnd:%s*(%x+)"), "0000000000201000")
+    t:eq(s:match("CapEff:%s*(%x+)"), "0000000000000000", "uid 5 holds no capability")
+    t:eq(s:match("NoNewPrivs:%s*(%d)"), "1")
+    t:ok(s:match("Uid:%s+(%d+)") ~= "0", "runs as the mapped uid 5")
+  end
+  -- joining a time namespace alone takes the helper too
+  local tp = sleeper(t, { ns = { time = "new" }, time_offsets = { boottime = 10 } })
+  s = joined_status(t, { ns = { time = tp }, caps = { "kill" }, no_new_privs = true })
+  t:eq(s:match("CapBnd:%s*(%x+)"), "0000000000000020")
+  t:eq(s:match("NoNewPrivs:%s*(%d)"), "1")
+  -- without the options the joined child keeps the full set of its namespace
+  s = joined_status(t, { join = p })
+  t:eq(s:match("NoNewPrivs:%s*(%d)"), "0")
+  t:ok(s:match("CapBnd:%s*(%x+)") ~= "0000000000000001")
+end
