@@ -326,6 +326,11 @@ func (p *Process) spawner(cfg *Config, st *engine.ThreadNS, late []engine.Target
 		go p.enforceTimeout(cfg.Timeout, cfg.KillGrace)
 	}
 	p.state, p.waitErr = proc.Wait()
+	// a group with nobody left needs no handle: a process object the script
+	// drops then holds no descriptor (its pipes close at their end too)
+	if p.group && errors.Is(p.SignalGroup(0), unix.ESRCH) {
+		p.Release()
+	}
 	close(p.done)
 }
 
