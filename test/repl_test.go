@@ -231,6 +231,29 @@ func TestREPLCompletesModuleNames(t *testing.T) {
 	rt.expect(`"{ a = 2, b = 1 }"`)
 }
 
+// Ctrl-C during a blocking binding (proc.run waiting for its child) ends the
+// chunk as "interrupted", as it ends a loop; the binding's EINTR triple is
+// not printed as the chunk's value.
+func TestREPLCtrlCInterruptsABlockingCall(t *testing.T) {
+	harness.NoLeaks(t)
+	rt := startREPL(t, t.TempDir())
+	rt.send(`proc.run{"sleep", "30"}` + "\r")
+	rt.waitCooked()
+	time.Sleep(200 * time.Millisecond) // the child runs and proc.run waits
+	rt.send("\x03")
+	rt.expect("interrupted")
+	rt.expect("nslua> ")
+	if strings.Contains(rt.screen(), "EINTR") {
+		t.Errorf("the interrupted call's triple was printed as a value:\n%s", rt.screen())
+	}
+	rt.send("40 + 2\r")
+	rt.expect("42")
+	rt.send("\x04")
+	if code := rt.exitCode(); code != 0 {
+		t.Errorf("exit %d after an interrupted chunk, want 0", code)
+	}
+}
+
 func TestREPLCtrlCInterruptsLoop(t *testing.T) {
 	harness.NoLeaks(t)
 	rt := startREPL(t, t.TempDir())

@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
@@ -156,6 +157,20 @@ func (s *session) run(fn *lua.LFunction) error {
 		if s.vm.Interrupted() != nil {
 			s.ctx = s.vm.NewChunkContext()
 		}
+		return nil
+	}
+	if sig := s.vm.Interrupted(); sig != nil {
+		// a blocking binding answered Ctrl-C with its EINTR triple and the
+		// chunk ended before Lua could raise: interrupted all the same
+		if sig != os.Interrupt {
+			msg := "terminated"
+			if sig == syscall.SIGHUP {
+				msg = "hangup"
+			}
+			return &engine.LuaError{Message: msg, Signal: sig}
+		}
+		fmt.Fprintln(s.cfg.Err, "interrupted")
+		s.ctx = s.vm.NewChunkContext()
 		return nil
 	}
 	if len(vals) > 0 {
