@@ -125,6 +125,12 @@ func TestCLIScriptFromStdin(t *testing.T) {
 	if !strings.Contains(r.Stderr, "stdin:3: from stdin") {
 		t.Errorf("stderr %q", r.Stderr)
 	}
+	// after "--", "-" is a file of that name, as lua.c has it
+	r = harness.RunWith(t, harness.RunOpts{Stdin: "print('from stdin')\n"}, "--", "-")
+	wantCode(t, r, 1)
+	if r.Stdout != "" || !strings.Contains(r.Stderr, "cannot open -") {
+		t.Errorf("-- -: stdout %q, stderr %q", r.Stdout, r.Stderr)
+	}
 }
 
 func TestCLIShebangLineSkipped(t *testing.T) {

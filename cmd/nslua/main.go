@@ -3,6 +3,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -63,7 +64,9 @@ type config struct {
 	// there is none: lua.c numbers arg from it
 	scriptAt int
 	argv     []string // the command line after the program name
-	rootless bool
+	// afterDashDash: the script came after "--", where "-" names a file
+	afterDashDash bool
+	rootless      bool
 	// noRootless: run as the calling user even when not root
 	noRootless bool
 }
@@ -87,6 +90,7 @@ func parseArgs(argv []string) (*config, error) {
 		case a == "--":
 			if i+1 < len(argv) {
 				c.script, c.args, c.scriptAt = argv[i+1], argv[i+2:], i+1
+				c.afterDashDash = true // "-" is then a file of that name, as in lua.c
 			}
 			return c, nil
 		case a == "-":
@@ -259,7 +263,15 @@ func runScript(vm *engine.VM, name, src string, c *config) int {
 		fmt.Fprintf(os.Stderr, "nslua: cannot read %s: is a directory\n", name)
 		return exitError
 	} else {
-		fn, err = vm.LoadFile(name)
+		path := name
+		if path == "-" && c.afterDashDash {
+			path = "./-" // a file named "-", not standard input
+		}
+		fn, err = vm.LoadFile(path)
+		var le *engine.LuaError
+		if path != name && errors.As(err, &le) { // say the name the user gave
+			le.Message = strings.Replace(le.Message, path, name, 1)
+		}
 	}
 	if err != nil {
 		return report(err)
