@@ -70,6 +70,7 @@ func New(modules []Module, stdlib fs.FS) *VM {
 		})
 	}
 	vm.installLoaders() // before the stdlib's searcher takes place 2
+	vm.interruptibleStdin()
 	if stdlib != nil {
 		vm.installStdlibLoader()
 	}

@@ -243,16 +243,36 @@ print("not reached")
 	}
 }
 
-// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) during a
-// busy loop end nslua with 128+signal after the closers ran, like a shell's
-// EXIT trap.
+// SIGINT, SIGTERM and SIGHUP (a closed terminal or ssh session) end nslua
+// with 128+signal after the closers ran, like a shell's EXIT trap: during a
+// busy loop, and while the script waits in io.read for a line that does not
+// come ("press Enter to tear down"), where a blocking read used to keep it
+// waiting until then.
 func TestCLISignalsRunClosers(t *testing.T) {
-	for _, tc := range []struct {
+	type sigCase struct {
 		sig  syscall.Signal
 		code int
 		msg  string
-	}{{syscall.SIGINT, 130, "interrupted"}, {syscall.SIGTERM, 143, "terminated"}, {syscall.SIGHUP, 129, "hangup"}} {
-		t.Run(tc.sig.String(), func(t *testing.T) {
+	}
+	var cases []sigCase
+	for _, c := range []sigCase{{syscall.SIGINT, 130, "interrupted"}, {syscall.SIGTERM, 143, "terminated"}, {syscall.SIGHUP, 129, "hangup"}} {
+		cases = append(cases, c)
+	}
+	for _, wait := range []string{"while true do end", "io.read()"} {
+		for _, tc := range cases {
+			testSignalRunsClosers(t, tc.sig, tc.code, tc.msg, wait)
+		}
+	}
+}
+
+func testSignalRunsClosers(t *testing.T, sig syscall.Signal, code int, msg, wait string) {
+	tc := struct {
+		sig  syscall.Signal
+		code int
+		msg  string
+	}{sig, code, msg}
+	{
+		t.Run(tc.sig.String()+" in "+wait, func(t *testing.T) {
 			harness.NoLeaks(t)
 			dir := t.TempDir()
 			ready, mark := filepath.Join(dir, "ready"), filepath.Join(dir, "closed")
@@ -261,9 +281,13 @@ require("nslua").on_exit(function()
   local f = assert(io.open(arg[2], "w")); f:write("closer ran"); f:close()
 end)
 local f = assert(io.open(arg[1], "w")); f:close()
-while true do end
-`)
+`+wait+"\n")
 			cmd := exec.Command(harness.Bin(), s, ready, mark)
+			stdin, err := cmd.StdinPipe() // open, and nothing comes
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -284,7 +308,6 @@ while true do end
 			if err := cmd.Process.Signal(tc.sig); err != nil {
 				t.Fatal(err)
 			}
-			var err error
 			select {
 			case err = <-done:
 			case <-time.After(30 * time.Second):
