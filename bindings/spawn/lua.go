@@ -178,13 +178,13 @@ func (b *binding) start(L *lua.LState, run bool) (*process, error) {
 		if !(t > 0) || t > 1e9 {
 			o.Fail("timeout", "positive number of seconds expected, got %v", t)
 		}
-		cfg.Timeout = seconds(t)
+		cfg.Timeout = engine.Seconds(t)
 	}
 	grace := o.Number("kill_grace", 1)
 	if !(grace >= 0) || grace > 1e9 {
 		o.Fail("kill_grace", "non-negative number of seconds expected, got %v", grace)
 	}
-	cfg.KillGrace = seconds(grace)
+	cfg.KillGrace = engine.Seconds(grace)
 	maxOut := o.Int("max_output", 64<<20)
 	if maxOut < 0 {
 		o.Fail("max_output", "non-negative byte count expected, got %d", maxOut)
@@ -292,8 +292,6 @@ func closeAll(p *process, files []*os.File) {
 		p.pty.Slave.Close()
 	}
 }
-
-func seconds(s float64) time.Duration { return engine.Seconds(s) }
 
 // stdio opens what fd i of the child gets: the child's end and, for a pipe,
 // nslua's end.
@@ -591,7 +589,7 @@ func (b *binding) idMaps(L *lua.LState, o *engine.Opts, cfg *Config) (release fu
 				if math.IsNaN(f) || math.Abs(f) > 1e9 {
 					o.Fail("time_offsets", "%s: offset in seconds expected, got %v", key, f)
 				}
-				*dst = seconds(f)
+				*dst = engine.Seconds(f)
 			default:
 				o.Fail("time_offsets", "%s: number of seconds expected, got %s", key, engine.TypeName(v))
 			}
@@ -805,7 +803,7 @@ func (b *binding) finish(L *lua.LState, p *process, timeout float64) int {
 	ctx := L.Context()
 	var expire <-chan time.Time
 	if timeout >= 0 {
-		t := time.NewTimer(seconds(timeout))
+		t := time.NewTimer(engine.Seconds(timeout))
 		defer t.Stop()
 		expire = t.C
 	}
