@@ -14,6 +14,7 @@ func (vm *VM) OnNamespaceRelease(fn func(dev, ino uint64)) {
 // ReleaseNamespace tells every subscriber to drop what it holds for the
 // namespace dev/ino.
 func (vm *VM) ReleaseNamespace(dev, ino uint64) {
+	vm.dropNetnsConn(nsID{dev, ino})
 	for _, fn := range vm.releaseHooks {
 		fn(dev, ino)
 	}

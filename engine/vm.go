@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"sort"
@@ -39,6 +40,8 @@ type VM struct {
 
 	releaseHooks []func(dev, ino uint64)
 	handleCount  map[nsID]int // open handles per namespace
+	netnsOpener  func() (io.Closer, error)
+	netnsConns   map[nsID]io.Closer // opened with a new netns, not yet taken (netnsconn.go)
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc

@@ -2,6 +2,7 @@ package net
 
 import (
 	"fmt"
+	"io"
 	"math"
 	gonet "net"
 	"net/netip"
@@ -31,6 +32,8 @@ type mod struct {
 func open(vm *engine.VM, L *lua.LState) lua.LValue {
 	m := &mod{vm: vm, pool: NewPool(), nsHandles: map[NSID]*engine.Handle{}}
 	vm.OnNamespaceRelease(func(dev, ino uint64) { m.release(NSID{dev, ino}) })
+	// namespaces ns creates from now on come with their socket
+	vm.SetNetnsOpener(func() (io.Closer, error) { return OpenHere() })
 	vm.OnClose("net: netlink sockets", func() error {
 		for id := range m.nsHandles {
 			m.release(id)
@@ -129,10 +132,24 @@ func (m *mod) currentID() NSID {
 	return NSID{dev, ino}
 }
 
+// conn returns the Conn of namespace id: the cached one, else the one opened
+// when ns created the namespace (engine/netnsconn.go), else one open makes.
+func (m *mod) conn(id NSID, open func() (*Conn, error)) (*Conn, error) {
+	return m.pool.Get(id, func() (*Conn, error) {
+		if c, ok := m.vm.TakeNetnsConn(id.Dev, id.Ino).(*Conn); ok {
+			if c.ID == id && !c.closed {
+				return c, nil
+			}
+			c.Close()
+		}
+		return open()
+	})
+}
+
 // current is the Conn of the script's own netns. The thread running Lua is
 // in it, so the socket is opened right there.
 func (m *mod) current() (*Conn, error) {
-	return m.pool.Get(m.currentID(), OpenHere)
+	return m.conn(m.currentID(), OpenHere)
 }
 
 // target is the Conn of the netns open as fd, opened on a worker thread
@@ -146,7 +163,7 @@ func (m *mod) target(fd int) (*Conn, error) {
 	if id == m.currentID() {
 		return m.current()
 	}
-	return m.pool.Get(id, func() (*Conn, error) {
+	return m.conn(id, func() (*Conn, error) {
 		var c *Conn
 		err := engine.OnPooledWorker(m.vm.Current(), []engine.Target{{Kind: engine.KindNet, Fd: fd}},
 			func(*engine.ThreadNS) error {

@@ -1,6 +1,7 @@
 package ns
 
 import (
+	"io"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -306,6 +307,7 @@ func (b *binding) create(L *lua.LState) int {
 		}
 	}
 	var fd int
+	var conn io.Closer // net's netlink socket, opened inside a new netns
 	var err error
 	switch k {
 	case engine.KindUser, engine.KindTime:
@@ -334,14 +336,15 @@ func (b *binding) create(L *lua.LState) int {
 	case engine.KindNet:
 		lo := o.Bool("lo", false)
 		if name != "" {
-			fd, err = b.createNamed(vm.Current(), name, lo)
+			fd, conn, err := b.createNamed(vm.Current(), name, lo)
 			if err != nil {
 				return engine.Fail(L, err)
 			}
-			_, n := b.pushNew(L, fd, k, engine.NetnsPath(name))
+			h, n := b.pushNew(L, fd, k, engine.NetnsPath(name))
+			vm.KeepNetnsConn(h, conn)
 			return n
 		}
-		fd, err = b.createNet(vm.Current(), lo)
+		fd, conn, err = b.createNet(vm.Current(), lo)
 	default:
 		fd, err = Create(vm.Current(), k, "", -1)
 	}
@@ -352,11 +355,15 @@ func (b *binding) create(L *lua.LState) int {
 	if pin != "" {
 		if err := b.pin(fd, k, pin, keep); err != nil {
 			unix.Close(fd)
+			if conn != nil {
+				conn.Close()
+			}
 			return engine.Fail(L, err)
 		}
 		path = pin
 	}
-	_, n := b.pushNew(L, fd, k, path)
+	h, n := b.pushNew(L, fd, k, path)
+	vm.KeepNetnsConn(h, conn)
 	return n
 }
 
@@ -382,21 +389,24 @@ func (b *binding) checkPlace(L *lua.LState, o *engine.Opts, k engine.Kind) (name
 
 // createNamed is `ip netns add NAME`: the pin file first (so that a taken
 // name fails before anything is made), then the namespace bound onto it.
-func (b *binding) createNamed(cur *engine.ThreadNS, name string, lo bool) (int, error) {
+func (b *binding) createNamed(cur *engine.ThreadNS, name string, lo bool) (int, io.Closer, error) {
 	path, err := PrepareNetnsName(name)
 	if err != nil {
-		return -1, err
+		return -1, nil, err
 	}
-	fd, err := b.createNet(cur, lo)
+	fd, conn, err := b.createNet(cur, lo)
 	if err != nil {
 		unix.Unlink(path)
-		return -1, err
+		return -1, nil, err
 	}
 	if err := NameNetns(fd, path); err != nil {
 		unix.Close(fd)
-		return -1, err
+		if conn != nil {
+			conn.Close()
+		}
+		return -1, nil, err
 	}
-	return fd, nil
+	return fd, conn, nil
 }
 
 // checkPinPath validates a pin path and makes it absolute.

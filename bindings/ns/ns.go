@@ -8,6 +8,7 @@ package ns
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -143,12 +144,29 @@ func openOwn(k engine.Kind) (int, error) {
 // CreateNet makes a new network namespace as Create does. With lo, its
 // loopback is brought up on the same thread before anyone else can see the
 // namespace: `ip netns add X; ip -n X link set lo up`, what a container or
-// a lab node needs first.
-func CreateNet(cur *engine.ThreadNS, lo bool) (int, error) {
-	if !lo {
-		return createPooled(cur, engine.KindNet, nil)
+// a lab node needs first. With open (the VM's NetnsOpener), it also runs
+// open there and returns what it opened: net's netlink socket for the
+// namespace, nil when open failed (net then opens its own when asked).
+func CreateNet(cur *engine.ThreadNS, lo bool, open func() (io.Closer, error)) (int, io.Closer, error) {
+	var conn io.Closer
+	fd, err := createPooled(cur, engine.KindNet, func() error {
+		if lo {
+			if err := LoopbackUp(); err != nil {
+				return err
+			}
+		}
+		if open != nil {
+			if c, err := open(); err == nil {
+				conn = c
+			}
+		}
+		return nil
+	})
+	if err != nil && conn != nil {
+		conn.Close()
+		conn = nil
 	}
-	return createPooled(cur, engine.KindNet, LoopbackUp)
+	return fd, conn, err
 }
 
 // pooledKind reports whether unsharing k changes nothing on a thread but

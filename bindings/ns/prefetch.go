@@ -1,6 +1,8 @@
 package ns
 
 import (
+	"io"
+
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
 
@@ -26,7 +28,9 @@ import (
 // other options (lo) than the call's, or never asked for, is released (at the
 // latest when the VM closes). A background creation that fails is dropped and
 // the call creates synchronously, so the error the script sees is the
-// kernel's answer to its own request.
+// kernel's answer to its own request. Once the net module is loaded, its
+// netlink socket for the namespace is opened on the same thread, inside it
+// (engine/netnsconn.go), and goes with the namespace.
 type netPrefetch struct {
 	calls   int
 	next    chan prefetched // nil: nothing made ahead or in the making
@@ -36,8 +40,19 @@ type netPrefetch struct {
 }
 
 type prefetched struct {
-	fd  int
-	err error
+	fd   int
+	conn io.Closer // the VM's NetnsOpener's, or nil
+	err  error
+}
+
+// close releases a namespace made ahead that nobody takes.
+func (r prefetched) close() {
+	if r.err == nil {
+		unix.Close(r.fd)
+	}
+	if r.conn != nil {
+		r.conn.Close()
+	}
 }
 
 // prefetchAfter is how many synchronous creations come before the first one
@@ -45,26 +60,24 @@ type prefetched struct {
 const prefetchAfter = 1
 
 // take returns a namespace made ahead from cur's network namespace with the
-// loopback as lo asks, or -1 when there is none, and starts making the next
-// one once the script has shown it makes several.
-func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, lo bool) int {
-	fd := -1
+// loopback as lo asks (fd -1 when there is none) and what the VM's opener
+// opened in it, and starts making the next one once the script has shown it
+// makes several.
+func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, lo bool) (int, io.Closer) {
+	r := prefetched{fd: -1}
 	if p.next != nil {
-		r := <-p.next
+		r = <-p.next
 		p.next = nil
-		switch {
-		case r.err != nil:
-		case p.nextLo == lo && p.nextIn == netOf(cur):
-			fd = r.fd
-		default:
-			unix.Close(r.fd)
+		if r.err != nil || p.nextLo != lo || p.nextIn != netOf(cur) {
+			r.close()
+			r = prefetched{fd: -1}
 		}
 	}
 	p.calls++
 	if p.calls > prefetchAfter {
 		p.start(vm, cur, lo)
 	}
-	return fd
+	return r.fd, r.conn
 }
 
 func netOf(cur *engine.ThreadNS) [2]uint64 {
@@ -81,11 +94,7 @@ func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, lo bool) {
 			return
 		}
 		old := p.next
-		go func() {
-			if r := <-old; r.err == nil {
-				unix.Close(r.fd)
-			}
-		}()
+		go func() { (<-old).close() }()
 		p.next = nil
 	}
 	base, err := cur.Clone()
@@ -97,30 +106,29 @@ func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, lo bool) {
 	}
 	ch := make(chan prefetched, 1)
 	p.next, p.nextLo, p.nextIn = ch, lo, netOf(cur)
+	open := vm.NetnsOpener()
 	go func() {
 		defer base.Close()
-		fd, err := CreateNet(base, lo)
-		ch <- prefetched{fd, err}
+		fd, conn, err := CreateNet(base, lo, open)
+		ch <- prefetched{fd, conn, err}
 	}()
 }
 
 // drop closes the namespace made ahead that no call took.
 func (p *netPrefetch) drop() error {
 	if p.next != nil {
-		if r := <-p.next; r.err == nil {
-			unix.Close(r.fd)
-		}
+		(<-p.next).close()
 		p.next = nil
 	}
 	return nil
 }
 
-// createNet is CreateNet through the prefetcher.
-func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, error) {
-	if fd := stateOf(b.vm).prefetch.take(b.vm, cur, lo); fd >= 0 {
-		return fd, nil
+// createNet is CreateNet through the prefetcher, with the VM's opener.
+func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, io.Closer, error) {
+	if fd, conn := stateOf(b.vm).prefetch.take(b.vm, cur, lo); fd >= 0 {
+		return fd, conn, nil
 	}
-	return CreateNet(cur, lo)
+	return CreateNet(cur, lo, b.vm.NetnsOpener())
 }
 
 // ns.prepare("net" [, {lo = true}]): start making a network namespace in

@@ -435,6 +435,27 @@ function test_closing_the_last_handle_releases_the_namespace(t)
   t:ok(msg:find("closing the script's last handle on it", 1, true), msg)
 end
 
+function test_a_new_namespace_dies_with_its_last_handle(t)
+  -- with net loaded, ns.create opens net's netlink socket inside every new
+  -- netns while it makes it (so that configuring it needs no thread
+  -- switch); that socket must not keep the namespace alive once the script
+  -- closes its handle. The first namespace is made on the spot, the next
+  -- ones ahead in the background: both ways.
+  local proc = require "proc"
+  for i = 1, 3 do
+    local h = assert(ns.create("net"))
+    local peer = uniq("rk")
+    -- a veth made by ip(8), not net, with its other end out here
+    local r = proc.run { "ip", "link", "add", "eth0", "type", "veth", "peer", "name", peer,
+      "netns", tostring(proc.self()), ns = { net = h }, stderr = "pipe" }
+    t:eq(r.code, 0, r.stderr)
+    local a = t:ok(net.link(peer))
+    t:cleanup(function() if a.state then a:delete() end end)
+    h:close()
+    t:ok(a:wait_gone(10), "namespace " .. i .. " outlived its handle")
+  end
+end
+
 function test_released_message_names_every_cause(t)
   local h = assert(ns.create("net"))
   local l = t:ok(net.link("lo", { ns = h }))

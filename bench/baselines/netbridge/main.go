@@ -1,7 +1,7 @@
 // Command netbridge is the floor for the net benchmark: what net-bridge.lua
 // does, written directly in Go against the kernel — N named netns (each made
-// one ahead on a thread of its own that stays alive, as nslua's look-ahead
-// does), a one-queue veth from each to one bridge, an address, both ends up,
+// one ahead on a thread of its own that stays alive, with its netlink socket
+// opened there, as nslua's look-ahead does), a one-queue veth from each to one bridge, an address, both ends up,
 // then the namespaces deleted and the veths waited for, the bridge deleted.
 // It takes nslua's other measures too (the fd table grown before Go starts
 // its threads, one netlink socket per namespace), and has no Lua, no option
@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -47,29 +46,35 @@ func main() {
 
 // netnsMaker makes network namespaces on one locked thread that goes back
 // to its original namespace after each, so no thread is created per
-// namespace. Each request gets an fd of a new namespace.
+// namespace. Each request gets an fd of a new namespace and a netlink
+// handle opened inside it.
 func netnsMaker(reqs <-chan chan made) {
 	runtime.LockOSThread() // never unlocked: the thread ends with the program
 	home, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	for r := range reqs {
 		if err != nil {
-			r <- made{-1, err}
+			r <- made{-1, nil, err}
 			continue
 		}
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-			r <- made{-1, err}
+			r <- made{-1, nil, err}
 			continue
 		}
 		fd, oerr := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		h, herr := netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err := unix.Setns(home, unix.CLONE_NEWNET); err != nil {
 			panic(err) // a thread stuck in a namespace keeps it alive
 		}
-		r <- made{fd, oerr}
+		if oerr == nil {
+			oerr = herr
+		}
+		r <- made{fd, h, oerr}
 	}
 }
 
 type made struct {
 	fd  int
+	h   *netlink.Handle
 	err error
 }
 
@@ -127,10 +132,7 @@ func run(n int, prefix string) error {
 		if err := h.LinkSetUp(v); err != nil {
 			return err
 		}
-		nh, err := netlink.NewHandleAt(netns.NsHandle(m.fd), unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
+		nh := m.h
 		handles[i] = nh
 		eth, err := nh.LinkByName("eth0")
 		if err != nil {
