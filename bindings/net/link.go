@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -160,7 +161,9 @@ type VethOpts struct {
 	MTU     int
 	MAC     gonet.HardwareAddr
 	PeerMAC gonet.HardwareAddr
-	Queues  int // tx and rx queues of each end; 0: DefaultVethQueues
+	Queues  int  // tx and rx queues of each end; 0: DefaultVethQueues
+	Master  int  // ifindex of a bridge in c's namespace the first end joins; 0: none
+	Up      bool // both ends up
 }
 
 // DefaultVethQueues is the number of tx and rx queues a veth end gets unless
@@ -174,15 +177,15 @@ type VethOpts struct {
 const DefaultVethQueues = 1
 
 // Veth creates a veth pair with name in c's namespace and peer in
-// o.Peer's, both ends directly in their namespaces in one request (the
-// peer's namespace travels as an fd attribute). Equivalent to
-// `ip link add NAME numtxqueues Q numrxqueues Q type veth peer name PEER
-// netns NS`.
+// o.Peer's, both ends directly in their namespaces, the first joined to
+// o.Master and up as asked, in one request (the peer's namespace travels as
+// an fd attribute; the kernel undoes the whole creation if any part fails).
+// The peer cannot come up in that request — the kernel opens it before the
+// pair is linked and answers ENOTCONN — so with o.Up a second request sets it
+// up, and the pair is deleted if that fails. Equivalent to `ip link add NAME
+// numtxqueues Q numrxqueues Q master BR up type veth peer name PEER netns
+// NS` plus `ip -n NS link set PEER up`.
 func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
-	h, err := c.handle()
-	if err != nil {
-		return nil, nil, opErr("veth", name, err)
-	}
 	pc := o.Peer
 	if pc == nil {
 		pc = c
@@ -190,42 +193,98 @@ func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
 	if pc.closed {
 		return nil, nil, opErr("veth", peer, ErrReleased)
 	}
+	req, err := c.request(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	if err != nil {
+		return nil, nil, opErr("veth", name, err)
+	}
 	q := o.Queues
 	if q <= 0 {
 		q = DefaultVethQueues
 	}
-	// the peer end takes the first end's queue counts
-	v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: o.MTU, HardwareAddr: o.MAC, TxQLen: -1,
-		NumTxQueues: q, NumRxQueues: q}, PeerName: peer, PeerHardwareAddr: o.PeerMAC, PeerTxQLen: -1}
-	if pc != c {
-		v.PeerNamespace = netlink.NsFd(pc.nsfd)
-	}
-	if err := h.LinkAdd(v); err != nil {
-		return nil, nil, opErr("veth", name, err)
-	}
-	a := &Link{Conn: c, Index: v.Index, Name: name}
-	if a.Index == 0 {
-		if a, err = c.LinkByName(name); err != nil {
-			return nil, nil, err
+	// attrs adds what both ends have (the peer end takes the first end's
+	// queue counts and mtu)
+	attrs := func(add func(int, []byte), name string, mac gonet.HardwareAddr) {
+		add(unix.IFLA_IFNAME, nl.ZeroTerminated(name))
+		add(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(uint32(q)))
+		add(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(uint32(q)))
+		if o.MTU > 0 {
+			add(unix.IFLA_MTU, nl.Uint32Attr(uint32(o.MTU)))
+		}
+		if mac != nil {
+			add(unix.IFLA_ADDRESS, mac)
 		}
 	}
-	b, err := pc.LinkByName(peer)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	if o.Up {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
+	req.AddData(msg)
+	attrs(func(t int, v []byte) { req.AddData(nl.NewRtAttr(t, v)) }, name, o.MAC)
+	if o.Master > 0 {
+		req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(o.Master))))
+	}
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	p := info.AddRtAttr(nl.IFLA_INFO_DATA, nil).AddRtAttr(nl.VETH_INFO_PEER, nil)
+	nl.NewIfInfomsgChild(p, unix.AF_UNSPEC)
+	attrs(func(t int, v []byte) { p.AddRtAttr(t, v) }, peer, o.PeerMAC)
+	if pc != c {
+		p.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(pc.nsfd)))
+	}
+	req.AddData(info)
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+		return nil, nil, opErr("veth", name, err)
+	}
+	a, err := c.LinkByName(name)
 	if err != nil {
-		h.LinkDel(a.ref())
+		return nil, nil, err
+	}
+	if o.Up {
+		err = pc.upByName(peer)
+	}
+	var b *Link
+	if err == nil {
+		b, err = pc.LinkByName(peer)
+	}
+	if err != nil {
+		if h, herr := c.handle(); herr == nil {
+			h.LinkDel(a.ref())
+		}
 		return nil, nil, opErr("veth", peer, err)
 	}
 	return a, b, nil
+}
+
+// upByName sets the link called name up, found by the kernel from its name:
+// one request, where Link.Up needs the index first.
+func (c *Conn) upByName(name string) error {
+	req, err := c.request(unix.RTM_NEWLINK, unix.NLM_F_ACK)
+	if err != nil {
+		return err
+	}
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	_, err = req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
 }
 
 // BridgeOpts are the optional settings of a bridge.
 type BridgeOpts struct {
 	MTU int
 	MAC gonet.HardwareAddr
+	Up  bool
 }
 
-// Bridge creates a bridge. Equivalent to `ip link add NAME type bridge`.
+// Bridge creates a bridge, up if o.Up. Equivalent to `ip link add NAME
+// [up] type bridge`.
 func (c *Conn) Bridge(name string, o BridgeOpts) (*Link, error) {
-	return c.add("bridge", &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name, MTU: o.MTU, HardwareAddr: o.MAC, TxQLen: -1}})
+	attrs := netlink.LinkAttrs{Name: name, MTU: o.MTU, HardwareAddr: o.MAC, TxQLen: -1}
+	if o.Up {
+		attrs.Flags = gonet.FlagUp
+	}
+	return c.add("bridge", &netlink.Bridge{LinkAttrs: attrs})
 }
 
 // VxlanOpts describe a vxlan device.

@@ -685,16 +685,17 @@ func (m *mod) link(L *lua.LState) int {
 	return 1
 }
 
-// net.veth(name, peer [, {ns=, peer_ns=, mtu=, mac=, peer_mac=, queues=}]) —
-// ip link add NAME [netns NS] numtxqueues Q numrxqueues Q type veth peer name
-// PEER [netns PEER_NS] (Q: DefaultVethQueues unless queues=)
+// net.veth(name, peer [, {ns=, peer_ns=, mtu=, mac=, peer_mac=, queues=,
+// master=, up=}]) — ip link add NAME [netns NS] numtxqueues Q numrxqueues Q
+// [master BR] [up] type veth peer name PEER [netns PEER_NS] (Q:
+// DefaultVethQueues unless queues=; up sets both ends up), in one request
 func (m *mod) veth(L *lua.LState) int {
 	name := m.checkName(L, 1)
 	peer := m.checkName(L, 2)
-	o := m.vm.CheckOpts(L, 3, "ns", "peer_ns", "mtu", "mac", "peer_mac", "queues")
+	o := m.vm.CheckOpts(L, 3, "ns", "peer_ns", "mtu", "mac", "peer_mac", "queues", "master", "up")
 	m.vm.NoMoreArgs(L, 3)
 	vo := VethOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac"), PeerMAC: m.optMAC(o, "peer_mac"),
-		Queues: o.Int("queues", DefaultVethQueues)}
+		Queues: o.Int("queues", DefaultVethQueues), Up: o.Bool("up", false)}
 	if vo.Queues < 1 || vo.Queues > 4096 {
 		o.Fail("queues", "%d queues out of range 1..4096", vo.Queues)
 	}
@@ -708,6 +709,13 @@ func (m *mod) veth(L *lua.LState) int {
 			return engine.Fail(L, err)
 		}
 	}
+	if o.Has("master") {
+		ml, err := m.optDev(o, "master", c)
+		if err != nil {
+			return engine.Fail(L, err)
+		}
+		vo.Master = ml.Index
+	}
 	a, b, err := c.Veth(name, peer, vo)
 	if err != nil {
 		return engine.Fail(L, err)
@@ -717,12 +725,13 @@ func (m *mod) veth(L *lua.LState) int {
 	return 2
 }
 
-// net.bridge(name [, {ns=, mtu=, mac=}]) — ip link add NAME type bridge
+// net.bridge(name [, {ns=, mtu=, mac=, up=}]) — ip link add NAME [up] type
+// bridge
 func (m *mod) bridge(L *lua.LState) int {
 	name := m.checkName(L, 1)
-	o := m.vm.CheckOpts(L, 2, "ns", "mtu", "mac")
+	o := m.vm.CheckOpts(L, 2, "ns", "mtu", "mac", "up")
 	m.vm.NoMoreArgs(L, 2)
-	bo := BridgeOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac")}
+	bo := BridgeOpts{MTU: m.optMTU(o), MAC: m.optMAC(o, "mac"), Up: o.Bool("up", false)}
 	c, err := m.connOpt(o, "ns")
 	if err != nil {
 		return engine.Fail(L, err)

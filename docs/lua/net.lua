@@ -156,20 +156,22 @@ function net.links(opts) end
 ---@return string? errno
 function net.link(name, opts) end
 
----ip link add NAME [netns NS] numtxqueues Q numrxqueues Q type veth peer name
----PEER [netns PEER_NS]: returns both ends. Q = opts.queues, 1 by default
----(iproute2 leaves it to the kernel: one per CPU, of which one is used).
+---ip link add NAME [netns NS] numtxqueues Q numrxqueues Q [master BR] [up]
+---type veth peer name PEER [netns PEER_NS]: returns both ends. Q =
+---opts.queues, 1 by default (iproute2 leaves it to the kernel: one per CPU, of
+---which one is used). master: a bridge (link or name, in ns) the first end
+---joins; up: both ends up. One request: if any part fails, nothing is made.
 ---@param name string
 ---@param peer string
----@param opts? {ns: nslua.nsref?, peer_ns: nslua.nsref?, mtu: integer?, mac: string?, peer_mac: string?, queues: integer?}
+---@param opts? {ns: nslua.nsref?, peer_ns: nslua.nsref?, mtu: integer?, mac: string?, peer_mac: string?, queues: integer?, master: string|nslua.link|nil, up: boolean?}
 ---@return nslua.link|nil link
 ---@return nslua.link|string|nil peer_or_errmsg
 ---@return string? errno
 function net.veth(name, peer, opts) end
 
----ip link add NAME type bridge
+---ip link add NAME [up] type bridge
 ---@param name string
----@param opts? {ns: nslua.nsref?, mtu: integer?, mac: string?}
+---@param opts? {ns: nslua.nsref?, mtu: integer?, mac: string?, up: boolean?}
 ---@return nslua.link|nil link
 ---@return string? errmsg
 ---@return string? errno

@@ -2,6 +2,7 @@
 -- checked against what the kernel says through ip(8) and friends.
 local net = require "net"
 local ns = require "ns"
+local json = require "json"
 
 local seq = 0
 local function uniq(prefix)
@@ -158,6 +159,38 @@ function test_bridge_master_and_set(t)
   t:ok(b:delete())
   t:eq(a.state, nil) -- the veth went with its peer
   t:eq(select(3, a:up()), "ENODEV")
+end
+
+-- master= and up= make a bridge port in the request that creates the veth:
+-- what ip(8) shows is what three more requests would have made
+function test_veth_joins_its_bridge_and_comes_up_in_one_request(t)
+  local A, B = newns(t), newns(t)
+  local br = t:ok(net.bridge("br0", { ns = A, up = true }))
+  t:ok(sh("ip -n " .. A .. " -o link show br0"):find("<[^>]*,UP[,>]"), "bridge up")
+  local a, b = t:ok(net.veth("p0", "eth0", { ns = A, peer_ns = B, master = br, up = true, mtu = 1400 }))
+  t:eq({ a.master, a.mtu, b.mtu }, { "br0", 1400, 1400 })
+  local pa = json.decode(sh("ip -n " .. A .. " -j link show p0"))[1]
+  local pb = json.decode(sh("ip -n " .. B .. " -j link show eth0"))[1]
+  t:eq(pa.master, "br0")
+  local function up(flags)
+    for _, f in ipairs(flags) do if f == "UP" then return true end end
+    return false
+  end
+  t:ok(up(pa.flags), "first end up: " .. table.concat(pa.flags, ","))
+  t:ok(up(pb.flags), "peer end up: " .. table.concat(pb.flags, ","))
+  -- without up=, both ends stay down, as ip link add leaves them
+  local c, d = t:ok(net.veth("p1", "eth1", { ns = A, peer_ns = B, master = "br0" }))
+  t:eq({ c.master, c.state, d.state }, { "br0", "down", "down" })
+  -- a master that cannot be one: the kernel refuses and nothing is made
+  local before = { sh("ip -n " .. A .. " -o link show"), sh("ip -n " .. B .. " -o link show") }
+  local v, msg, code = net.veth("p2", "eth2", { ns = A, peer_ns = B, master = "lo", up = true })
+  t:eq(v, nil)
+  t:ok(code, msg)
+  t:eq({ sh("ip -n " .. A .. " -o link show"), sh("ip -n " .. B .. " -o link show") }, before)
+  t:eq(select(3, net.veth("p3", "eth3", { ns = A, master = "nosuchbr" })), "ENODEV")
+  t:fails(function() net.veth("p3", "eth3", { ns = A, master = 7 }) end, "link name or nslua.link expected")
+  t:fails(function() net.veth("p3", "eth3", { ns = A, master = net.link("lo") }) end, "in another network namespace")
+  t:fails(function() net.veth("p3", "eth3", { up = "yes" }) end, "up")
 end
 
 -- a link that no longer exists: every method says ENODEV, none reports
