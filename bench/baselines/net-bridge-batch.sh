@@ -1,7 +1,8 @@
 #!/bin/sh
 # net-bridge-batch.sh N PREFIX: what net-bridge.sh does, through ip -batch:
 # one batch for the host side, one per namespace for the inside (ip -batch
-# takes no -n per line), one for the teardown. Baseline for bench/net.go.
+# takes no -n per line), one for the teardown (the ports deleted as one group
+# first, as in net-bridge.sh). Baseline for bench/net.go.
 set -e
 N=$1
 P=${2:-nb}
@@ -12,7 +13,7 @@ P=${2:-nb}
 	while [ "$i" -le "$N" ]; do
 		echo "netns add $P$i"
 		echo "link add ${P}v$i type veth peer name eth0 netns $P$i"
-		echo "link set ${P}v$i master ${P}br up"
+		echo "link set dev ${P}v$i master ${P}br up group 4242"
 		i=$((i + 1))
 	done
 } | ip -batch -
@@ -22,6 +23,7 @@ while [ "$i" -le "$N" ]; do
 	i=$((i + 1))
 done
 {
+	echo "link delete group 4242"
 	i=1
 	while [ "$i" -le "$N" ]; do
 		echo "netns del $P$i"

@@ -3,6 +3,7 @@ package net
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	gonet "net"
 	"sort"
 	"strings"
@@ -418,4 +419,80 @@ func (l *Link) Exists() bool {
 	}
 	nl, err := h.LinkByIndex(l.Index)
 	return err == nil && nl.Attrs().Name == l.Name
+}
+
+// DeleteLinks deletes links of c's namespace in one kernel batch, as `ip
+// link delete group G` does: each link still there (same index, same name)
+// is tagged by its index with a group number no other link of the namespace
+// carries, then one request deletes the group. The kernel unregisters them
+// together, paying its grace-period waits once instead of once per link:
+// deleting a hundred bridge ports this way takes a few milliseconds where
+// one by one (or deleting their namespaces) takes tens. Links already gone
+// are skipped; it returns how many were deleted. If the group request
+// fails, the tagged links are deleted one by one.
+func (c *Conn) DeleteLinks(links []*Link) (int, error) {
+	h, err := c.handle()
+	if err != nil {
+		return 0, opErr("delete", "links", err)
+	}
+	all, err := h.LinkList()
+	if err != nil {
+		return 0, opErr("delete", "links", err)
+	}
+	names, groups := map[int]string{}, map[uint32]bool{}
+	for _, l := range all {
+		names[l.Attrs().Index] = l.Attrs().Name
+		groups[l.Attrs().Group] = true
+	}
+	group := uint32(rand.Uint32N(1<<31) + 1<<16) // clear of the small numbers people pick
+	for groups[group] {
+		group++
+	}
+	var tagged []*Link
+	seen := map[int]bool{}
+	for _, l := range links {
+		if l.Conn != c || seen[l.Index] || names[l.Index] != l.Name {
+			continue
+		}
+		seen[l.Index] = true
+		switch err := c.setGroup(l.Index, group); {
+		case err == nil:
+			tagged = append(tagged, l)
+		case errors.Is(err, unix.ENODEV):
+			// gone meanwhile
+		default:
+			return 0, opErr("delete", l.Name, err)
+		}
+	}
+	if len(tagged) == 0 {
+		return 0, nil
+	}
+	req, err := c.request(unix.RTM_DELLINK, unix.NLM_F_ACK)
+	if err == nil {
+		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+		req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))
+		_, err = req.Execute(unix.NETLINK_ROUTE, 0)
+	}
+	if err != nil {
+		for _, l := range tagged {
+			if err := l.Delete(); err != nil && !errors.Is(err, unix.ENODEV) {
+				return 0, err
+			}
+		}
+	}
+	return len(tagged), nil
+}
+
+// setGroup is `ip link set DEV group G` for the link with index.
+func (c *Conn) setGroup(index int, group uint32) error {
+	req, err := c.request(unix.RTM_NEWLINK, unix.NLM_F_ACK)
+	if err != nil {
+		return err
+	}
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(index)
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))
+	_, err = req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
 }

@@ -55,17 +55,18 @@ func open(vm *engine.VM, L *lua.LState) lua.LValue {
 		"wait_gone": m.linkWaitGone,
 	}, m.field)
 	return vm.Funcs(map[string]func(*lua.LState) int{
-		"links":     m.links,
-		"link":      m.link,
-		"veth":      m.veth,
-		"bridge":    m.bridge,
-		"vxlan":     m.vxlan,
-		"addrs":     m.addrs,
-		"routes":    m.routes,
-		"route_add": m.routeAdd,
-		"route_del": m.routeDel,
-		"sysctl":    m.sysctl,
-		"ping":      m.ping,
+		"links":        m.links,
+		"link":         m.link,
+		"veth":         m.veth,
+		"bridge":       m.bridge,
+		"vxlan":        m.vxlan,
+		"delete_links": m.deleteLinks,
+		"addrs":        m.addrs,
+		"routes":       m.routes,
+		"route_add":    m.routeAdd,
+		"route_del":    m.routeDel,
+		"sysctl":       m.sysctl,
+		"ping":         m.ping,
 		"parse_rate": m.parser("parse_rate", func(s string) (float64, error) {
 			bits, err := ParseRate(s)
 			return float64(bits), err
@@ -723,6 +724,41 @@ func (m *mod) veth(L *lua.LState) int {
 	L.Push(m.pushLink(L, a))
 	L.Push(m.pushLink(L, b))
 	return 2
+}
+
+// net.delete_links(links) — ip link delete group G, after tagging the links
+// with a fresh group G: the links (of any namespaces) deleted in one kernel
+// batch per namespace; those already gone are skipped. Returns the number
+// deleted.
+func (m *mod) deleteLinks(L *lua.LState) int {
+	t := m.vm.CheckTable(L, 1)
+	m.vm.NoMoreArgs(L, 1)
+	var conns []*Conn
+	per := map[*Conn][]*Link{}
+	for i := 1; i <= t.Len(); i++ {
+		ud, ok := t.RawGetInt(i).(*lua.LUserData)
+		l, isLink := (*Link)(nil), false
+		if ok && m.class.Is(ud) {
+			l, isLink = ud.Value.(*Link)
+		}
+		if !isLink {
+			m.vm.ArgError(L, 1, "links[%d]: nslua.link expected, got %s", i, engine.TypeName(t.RawGetInt(i)))
+		}
+		if per[l.Conn] == nil {
+			conns = append(conns, l.Conn)
+		}
+		per[l.Conn] = append(per[l.Conn], l)
+	}
+	n := 0
+	for _, c := range conns {
+		k, err := c.DeleteLinks(per[c])
+		n += k
+		if err != nil {
+			return engine.Fail(L, err)
+		}
+	}
+	L.Push(lua.LNumber(n))
+	return 1
 }
 
 // net.bridge(name [, {ns=, mtu=, mac=, up=}]) — ip link add NAME [up] type

@@ -169,6 +169,15 @@ function net.link(name, opts) end
 ---@return string? errno
 function net.veth(name, peer, opts) end
 
+---Deletes links of any namespaces, one kernel batch per namespace: each link
+---still there is tagged with a fresh group, then `ip link delete group G`.
+---Links already gone are skipped; returns how many were deleted.
+---@param links nslua.link[]
+---@return integer|nil deleted
+---@return string? errmsg
+---@return string? errno
+function net.delete_links(links) end
+
 ---ip link add NAME [up] type bridge
 ---@param name string
 ---@param opts? {ns: nslua.nsref?, mtu: integer?, mac: string?, up: boolean?}

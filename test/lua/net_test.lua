@@ -193,6 +193,41 @@ function test_veth_joins_its_bridge_and_comes_up_in_one_request(t)
   t:fails(function() net.veth("p3", "eth3", { up = "yes" }) end, "up")
 end
 
+-- net.delete_links deletes a list of links, namespace by namespace, each
+-- namespace's in one kernel batch (ip link delete group): exactly those,
+-- whatever group other links carry, skipping what is gone already
+function test_delete_links_deletes_exactly_the_list(t)
+  local A, B = newns(t), newns(t)
+  local br = t:ok(net.bridge("br0", { ns = A, up = true }))
+  local list = {}
+  for i = 1, 5 do
+    local port = t:ok(net.veth("p" .. i, "e" .. i, { ns = A, peer_ns = B, master = br, up = true }))
+    list[#list + 1] = port
+  end
+  -- links that stay: one in the default group, one in a group of the user's
+  t:ok(net.veth("keep0", "keep1", { ns = A, peer_ns = B }))
+  t:eq(sh("ip -n " .. A .. " link set keep0 group 7"), "")
+  local gone = t:ok(net.veth("q0", "q1", { ns = B }))
+  t:ok(gone:delete())
+  list[#list + 1] = gone    -- already deleted: skipped
+  list[#list + 1] = list[1] -- twice: once
+  list[#list + 1] = br      -- a bridge too, in the same batch
+  t:eq(net.delete_links(list), 6)
+  local function links(ns_name)
+    local out = {}
+    for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
+      out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
+    end
+    table.sort(out)
+    return table.concat(out, " ")
+  end
+  t:eq(links(A), "keep0:7 lo:default")
+  t:eq(links(B), "keep1:default lo:default")
+  t:eq(net.delete_links({}), 0)
+  t:fails(function() net.delete_links({ net.link("lo"), "eth0" }) end, "links[2]: nslua.link expected, got string")
+  t:fails(function() net.delete_links("lo") end, "table expected")
+end
+
 -- a link that no longer exists: every method says ENODEV, none reports
 -- success or an empty result
 function test_every_method_on_a_deleted_link_is_enodev(t)

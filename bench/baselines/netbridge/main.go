@@ -1,8 +1,9 @@
 // Command netbridge is the floor for the net benchmark: what net-bridge.lua
 // does, written directly in Go against the kernel — N named netns (each made
 // one ahead on a thread of its own that stays alive, with its netlink socket
-// opened there, as nslua's look-ahead does), a one-queue veth from each to one bridge, an address, both ends up,
-// then the namespaces deleted and the veths waited for, the bridge deleted.
+// opened there, as nslua's look-ahead does), a one-queue veth from each to
+// one bridge, an address, both ends up, then the ports deleted as one group,
+// the namespaces deleted, the bridge deleted.
 // It takes nslua's other measures too (the fd table grown before Go starts
 // its threads, one netlink socket per namespace), and has no Lua, no option
 // checking and no handles: a floor for any program doing this work on this
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,6 +74,9 @@ func netnsMaker(reqs <-chan chan made) {
 	}
 }
 
+// portGroup tags the ports for their deletion in one request.
+const portGroup = 4242
+
 type made struct {
 	fd  int
 	h   *netlink.Handle
@@ -121,7 +126,7 @@ func run(n int, prefix string) error {
 			return err
 		}
 		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("%sv%d", prefix, i+1), TxQLen: -1,
-			NumTxQueues: 1, NumRxQueues: 1}, PeerName: "eth0", PeerTxQLen: -1, PeerNamespace: netlink.NsFd(m.fd)}
+			NumTxQueues: 1, NumRxQueues: 1, Group: portGroup}, PeerName: "eth0", PeerTxQLen: -1, PeerNamespace: netlink.NsFd(m.fd)}
 		if err := h.LinkAdd(v); err != nil {
 			return err
 		}
@@ -145,6 +150,14 @@ func run(n int, prefix string) error {
 		if err := nh.LinkSetUp(eth); err != nil {
 			return err
 		}
+	}
+	// the ports go first, in one kernel batch, as net.delete_links does
+	// (tagged with the group at creation, where nslua tags them just before)
+	req := nl.NewNetlinkRequest(unix.RTM_DELLINK, unix.NLM_F_ACK)
+	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(portGroup)))
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+		return err
 	}
 	for i := 0; i < n; i++ {
 		pin := fmt.Sprintf("/run/netns/%s%d", prefix, i+1)
