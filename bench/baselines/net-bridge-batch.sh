@@ -2,13 +2,13 @@
 # net-bridge-batch.sh N PREFIX: what net-bridge.sh does, through ip -batch:
 # one batch for the host side, one per namespace for the inside (ip -batch
 # takes no -n per line), one for the teardown (the ports deleted as one group
-# first, as in net-bridge.sh). Baseline for bench/net.go.
+# and the bridge first, as in net-bridge.sh). Baseline for bench/net.go.
 set -e
 N=$1
 P=${2:-nb}
 {
 	echo "link add ${P}br type bridge"
-	echo "link set ${P}br up"
+	echo "link set dev ${P}br up group 4242"
 	i=1
 	while [ "$i" -le "$N" ]; do
 		echo "netns add $P$i"
@@ -30,5 +30,3 @@ done
 		i=$((i + 1))
 	done
 } | ip -batch -
-while [ -n "$(ip link show master "${P}br")" ]; do sleep 0.01; done
-ip link del "${P}br"

@@ -1,9 +1,10 @@
 -- net-bridge.lua N PREFIX: what net-bridge.sh does, with nslua's ns and net
 -- modules: N named netns, each joined to one bridge by a veth, with an
 -- address and links up, then torn down, waiting for the kernel to remove the
--- veths. The ports go first, in one kernel batch (net.delete_links, as the
--- scripts' `ip link delete group`), so the namespaces' own teardown has no
--- veths left to unregister. Measured by bench/net.go.
+-- veths. The ports and the bridge go first, in one kernel batch
+-- (net.delete_links, as the scripts' `ip link delete group`), so the
+-- namespaces' own teardown has no veths left to unregister. Measured by
+-- bench/net.go.
 local ns, net = require "ns", require "net"
 local N, P = tonumber(arg[1]), arg[2] or "nb"
 
@@ -19,7 +20,9 @@ for i = 1, N do
   assert(eth:up())
   handles[i], ports[i] = h, port
 end
-assert(net.delete_links(ports))
+local batch = { br }
+for i = 1, N do batch[i + 1] = ports[i] end
+assert(net.delete_links(batch) == N + 1)
 for i = 1, N do
   assert(ns.delete(P .. i))
   handles[i]:close()
@@ -27,4 +30,3 @@ end
 for i = 1, N do
   assert(ports[i]:wait_gone(30))
 end
-assert(br:delete())
