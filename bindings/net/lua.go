@@ -3,7 +3,6 @@ package net
 import (
 	"fmt"
 	"io"
-	"math"
 	gonet "net"
 	"net/netip"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/sysctl"
 )
 
 // Module is the net module (API.md, net).
@@ -962,7 +962,7 @@ func (m *mod) routeDel(L *lua.LState) int {
 // infinity) raises.
 func (m *mod) sysctl(L *lua.LState) int {
 	key := m.vm.CheckString(L, 1)
-	path, err := SysctlPath(key)
+	path, err := sysctl.Path(key)
 	if err != nil {
 		m.vm.ArgError(L, 1, "%s", err)
 	}
@@ -970,23 +970,11 @@ func (m *mod) sysctl(L *lua.LState) int {
 	write := false
 	switch v := L.Get(2).(type) {
 	case *lua.LNilType:
-	case lua.LString:
-		value, write = string(v), true
-		// the kernel reads a write up to the first newline or NUL and
-		// ignores the rest: "1\n0" would set 1 and report success
-		if strings.ContainsAny(value, "\n\x00") {
-			m.vm.ArgError(L, 2, "sysctl value %s contains a newline or NUL byte", engine.Quote(value))
+	case lua.LString, lua.LNumber, lua.LBool:
+		if value, err = sysctl.Value(v); err != nil {
+			m.vm.ArgError(L, 2, "%s", err)
 		}
-	case lua.LNumber:
-		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
-			m.vm.ArgError(L, 2, "sysctl value must be a finite number, got %v", v)
-		}
-		value, write = v.String(), true
-	case lua.LBool:
-		value, write = "0", true
-		if v {
-			value = "1"
-		}
+		write = true
 	default:
 		m.vm.TypeError(L, 2, "string, number or boolean")
 	}
@@ -999,10 +987,10 @@ func (m *mod) sysctl(L *lua.LState) int {
 	var got string
 	err = m.onThreadIn(c, func() error {
 		if write {
-			return WriteSysctl(key, path, value)
+			return sysctl.Write(key, path, value)
 		}
 		var err error
-		got, err = ReadSysctl(key, path)
+		got, err = sysctl.Read(key, path)
 		return err
 	})
 	if err != nil {

@@ -167,25 +167,3 @@ func ParseLoss(s string) (float64, error) {
 	}
 	return v, nil
 }
-
-// SysctlPath maps a sysctl key to its file under /proc/sys: "net.ipv4.ip_forward"
-// or "net/ipv4/ip_forward". Only per-namespace keys under net are accepted.
-// Dots inside interface names need the slash form
-// ("net/ipv4/conf/eth0.10/rp_filter"), as sysctl(8) has it.
-func SysctlPath(key string) (string, error) {
-	var parts []string
-	if strings.Contains(key, "/") {
-		parts = strings.Split(key, "/")
-	} else {
-		parts = strings.Split(key, ".")
-	}
-	if len(parts) < 2 || parts[0] != "net" {
-		return "", fmt.Errorf("invalid sysctl key %s (expected a net.* key such as net.ipv4.ip_forward)", engine.Quote(key))
-	}
-	for _, p := range parts {
-		if p == "" || p == "." || p == ".." || strings.ContainsAny(p, "\x00") {
-			return "", fmt.Errorf("invalid sysctl key %s", engine.Quote(key))
-		}
-	}
-	return "/proc/sys/" + strings.Join(parts, "/"), nil
-}

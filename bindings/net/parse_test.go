@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nslua/nslua/engine/sysctl"
 )
 
 func TestCheckName(t *testing.T) {
@@ -121,30 +123,6 @@ func TestParseDurationAndLoss(t *testing.T) {
 	}
 }
 
-func TestSysctlPath(t *testing.T) {
-	for in, want := range map[string]string{
-		"net.ipv4.ip_forward":             "/proc/sys/net/ipv4/ip_forward",
-		"net/ipv4/conf/eth0.10/rp_filter": "/proc/sys/net/ipv4/conf/eth0.10/rp_filter",
-		"net.ipv6.conf.all.disable_ipv6":  "/proc/sys/net/ipv6/conf/all/disable_ipv6",
-		"kernel.hostname":                 "",
-		"net":                             "",
-		"net/ipv4/../../../etc/passwd":    "",
-		"net..ipv4":                       "",
-		"net.ipv4.ip_forward\x00":         "",
-	} {
-		got, err := SysctlPath(in)
-		if want == "" {
-			if err == nil {
-				t.Errorf("SysctlPath(%q) = %q, want an error", in, got)
-			}
-			continue
-		}
-		if err != nil || got != want {
-			t.Errorf("SysctlPath(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-}
-
 // FuzzParseCIDR: parsing never panics, and what it accepts prints back to
 // something it accepts again as the same prefix.
 func FuzzParseCIDR(f *testing.F) {
@@ -181,7 +159,7 @@ func TestParseErrorsStayShort(t *testing.T) {
 		"ParseRate":     func(s string) error { _, err := ParseRate(s); return err },
 		"ParseDuration": func(s string) error { _, err := ParseDuration(s); return err },
 		"ParseLoss":     func(s string) error { _, err := ParseLoss(s); return err },
-		"SysctlPath":    func(s string) error { _, err := SysctlPath(s); return err },
+		"sysctl.Path":   func(s string) error { _, err := sysctl.Path(s); return err },
 	} {
 		if err := f(huge); err != nil {
 			errs[name] = err.Error()

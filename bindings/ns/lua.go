@@ -4,6 +4,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nslua/nslua/engine"
+	"github.com/nslua/nslua/engine/sysctl"
 )
 
 // Module is the Lua module "ns" (API.md).
@@ -291,7 +293,7 @@ func (b *binding) with(L *lua.LState) int {
 func (b *binding) create(L *lua.LState) int {
 	vm := b.vm
 	k := b.checkKind(L, 1)
-	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation", "lo")
+	o := vm.CheckOpts(L, 2, "name", "pin", "keep", "uid_map", "gid_map", "offsets", "propagation", "lo", "sysctl")
 	vm.NoMoreArgs(L, 2)
 	name, pin, keep := b.checkPlace(L, o, k)
 	if err := refuseKeep(pin, keep); err != nil {
@@ -301,7 +303,7 @@ func (b *binding) create(L *lua.LState) int {
 		key  string
 		want engine.Kind
 	}{{"uid_map", engine.KindUser}, {"gid_map", engine.KindUser}, {"offsets", engine.KindTime}, {"propagation", engine.KindMnt},
-		{"lo", engine.KindNet}} {
+		{"lo", engine.KindNet}, {"sysctl", engine.KindNet}} {
 		if o.Has(c.key) && k != c.want {
 			o.Fail(c.key, "applies to a %s namespace, not %s", c.want, k)
 		}
@@ -334,9 +336,9 @@ func (b *binding) create(L *lua.LState) int {
 		}
 		fd, err = Create(vm.Current(), k, prop, -1)
 	case engine.KindNet:
-		lo := o.Bool("lo", false)
+		no := b.netOpts(o)
 		if name != "" {
-			fd, conn, err := b.createNamed(vm.Current(), name, lo)
+			fd, conn, err := b.createNamed(vm.Current(), name, no)
 			if err != nil {
 				return engine.Fail(L, err)
 			}
@@ -344,7 +346,7 @@ func (b *binding) create(L *lua.LState) int {
 			vm.KeepNetnsConn(h, conn)
 			return n
 		}
-		fd, conn, err = b.createNet(vm.Current(), lo)
+		fd, conn, err = b.createNet(vm.Current(), no)
 	default:
 		fd, err = Create(vm.Current(), k, "", -1)
 	}
@@ -365,6 +367,34 @@ func (b *binding) create(L *lua.LState) int {
 	h, n := b.pushNew(L, fd, k, path)
 	vm.KeepNetnsConn(h, conn)
 	return n
+}
+
+// netOpts reads a new network namespace's lo and sysctl options: sysctl is
+// a table {key = value} of net.* keys (net.sysctl's keys and values),
+// written in the order of the keys.
+func (b *binding) netOpts(o *engine.Opts) NetOpts {
+	no := NetOpts{Lo: o.Bool("lo", false)}
+	t := o.TableOpt("sysctl")
+	if t == nil {
+		return no
+	}
+	t.ForEach(func(k, v lua.LValue) {
+		key, ok := k.(lua.LString)
+		if !ok {
+			o.Fail("sysctl", "a table {key = value} expected, got a %s key", engine.TypeName(k))
+		}
+		path, err := sysctl.Path(string(key))
+		if err != nil {
+			o.Fail("sysctl", "%s", err)
+		}
+		value, err := sysctl.Value(v)
+		if err != nil {
+			o.Fail("sysctl", "%s: %s", key, err)
+		}
+		no.Sysctls = append(no.Sysctls, Sysctl{Key: string(key), Path: path, Value: value})
+	})
+	sort.Slice(no.Sysctls, func(i, j int) bool { return no.Sysctls[i].Key < no.Sysctls[j].Key })
+	return no
 }
 
 // checkPlace validates ns.create's name, pin and keep options.
@@ -389,12 +419,12 @@ func (b *binding) checkPlace(L *lua.LState, o *engine.Opts, k engine.Kind) (name
 
 // createNamed is `ip netns add NAME`: the pin file first (so that a taken
 // name fails before anything is made), then the namespace bound onto it.
-func (b *binding) createNamed(cur *engine.ThreadNS, name string, lo bool) (int, io.Closer, error) {
+func (b *binding) createNamed(cur *engine.ThreadNS, name string, o NetOpts) (int, io.Closer, error) {
 	path, err := PrepareNetnsName(name)
 	if err != nil {
 		return -1, nil, err
 	}
-	fd, conn, err := b.createNet(cur, lo)
+	fd, conn, err := b.createNet(cur, o)
 	if err != nil {
 		unix.Unlink(path)
 		return -1, nil, err

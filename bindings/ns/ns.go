@@ -20,6 +20,7 @@ import (
 
 	"github.com/nslua/nslua/engine"
 	"github.com/nslua/nslua/engine/mountinfo"
+	"github.com/nslua/nslua/engine/sysctl"
 )
 
 // Propagations are the accepted values of ns.unshare's propagation option,
@@ -141,16 +142,42 @@ func openOwn(k engine.Kind) (int, error) {
 	return fd, nil
 }
 
-// CreateNet makes a new network namespace as Create does. With lo, its
-// loopback is brought up on the same thread before anyone else can see the
-// namespace: `ip netns add X; ip -n X link set lo up`, what a container or
-// a lab node needs first. With open (the VM's NetnsOpener), it also runs
-// open there and returns what it opened: net's netlink socket for the
-// namespace, nil when open failed (net then opens its own when asked).
-func CreateNet(cur *engine.ThreadNS, lo bool, open func() (io.Closer, error)) (int, io.Closer, error) {
+// NetOpts is what a new network namespace gets on the thread that makes it,
+// before anyone else can see it.
+type NetOpts struct {
+	Lo      bool     // loopback up: `ip -n X link set lo up`
+	Sysctls []Sysctl // written in this order: `ip netns exec X sysctl -w K=V`
+}
+
+// Sysctl is one per-namespace setting of NetOpts.
+type Sysctl struct{ Key, Path, Value string }
+
+// key identifies the options, so that a namespace made ahead is given only
+// to a call that asks for the same.
+func (o NetOpts) key() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%v", o.Lo)
+	for _, s := range o.Sysctls {
+		fmt.Fprintf(&b, "\x00%s=%s", s.Key, s.Value)
+	}
+	return b.String()
+}
+
+// CreateNet makes a new network namespace as Create does, with o applied on
+// the same thread before anyone else can see the namespace: what a container
+// or a lab node needs first (its loopback up, IPv6 off, forwarding on).
+// With open (the VM's NetnsOpener), it also runs open there and returns what
+// it opened: net's netlink socket for the namespace, nil when open failed
+// (net then opens its own when asked).
+func CreateNet(cur *engine.ThreadNS, o NetOpts, open func() (io.Closer, error)) (int, io.Closer, error) {
 	var conn io.Closer
 	fd, err := createPooled(cur, engine.KindNet, func() error {
-		if lo {
+		for _, s := range o.Sysctls {
+			if err := sysctl.Write(s.Key, s.Path, s.Value); err != nil {
+				return err
+			}
+		}
+		if o.Lo {
 			if err := LoopbackUp(); err != nil {
 				return err
 			}

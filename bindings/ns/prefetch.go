@@ -34,7 +34,7 @@ import (
 type netPrefetch struct {
 	calls   int
 	next    chan prefetched // nil: nothing made ahead or in the making
-	nextLo  bool            // the loopback of next is up
+	nextOpt string          // the NetOpts key next is made with
 	nextIn  [2]uint64       // dev and inode of the netns next is made from
 	release *engine.Closer
 }
@@ -63,19 +63,19 @@ const prefetchAfter = 1
 // loopback as lo asks (fd -1 when there is none) and what the VM's opener
 // opened in it, and starts making the next one once the script has shown it
 // makes several.
-func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, lo bool) (int, io.Closer) {
+func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, o NetOpts) (int, io.Closer) {
 	r := prefetched{fd: -1}
 	if p.next != nil {
 		r = <-p.next
 		p.next = nil
-		if r.err != nil || p.nextLo != lo || p.nextIn != netOf(cur) {
+		if r.err != nil || p.nextOpt != o.key() || p.nextIn != netOf(cur) {
 			r.close()
 			r = prefetched{fd: -1}
 		}
 	}
 	p.calls++
 	if p.calls > prefetchAfter {
-		p.start(vm, cur, lo)
+		p.start(vm, cur, o)
 	}
 	return r.fd, r.conn
 }
@@ -88,9 +88,9 @@ func netOf(cur *engine.ThreadNS) [2]uint64 {
 // start makes a namespace ahead from cur's network namespace, unless one
 // for the same place and options is made or in the making; one for others
 // is dropped.
-func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, lo bool) {
+func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, o NetOpts) {
 	if p.next != nil {
-		if p.nextLo == lo && p.nextIn == netOf(cur) {
+		if p.nextOpt == o.key() && p.nextIn == netOf(cur) {
 			return
 		}
 		old := p.next
@@ -105,11 +105,11 @@ func (p *netPrefetch) start(vm *engine.VM, cur *engine.ThreadNS, lo bool) {
 		p.release = vm.OnClose("network namespace made ahead", p.drop)
 	}
 	ch := make(chan prefetched, 1)
-	p.next, p.nextLo, p.nextIn = ch, lo, netOf(cur)
+	p.next, p.nextOpt, p.nextIn = ch, o.key(), netOf(cur)
 	open := vm.NetnsOpener()
 	go func() {
 		defer base.Close()
-		fd, conn, err := CreateNet(base, lo, open)
+		fd, conn, err := CreateNet(base, o, open)
 		ch <- prefetched{fd, conn, err}
 	}()
 }
@@ -124,11 +124,11 @@ func (p *netPrefetch) drop() error {
 }
 
 // createNet is CreateNet through the prefetcher, with the VM's opener.
-func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, io.Closer, error) {
-	if fd, conn := stateOf(b.vm).prefetch.take(b.vm, cur, lo); fd >= 0 {
+func (b *binding) createNet(cur *engine.ThreadNS, o NetOpts) (int, io.Closer, error) {
+	if fd, conn := stateOf(b.vm).prefetch.take(b.vm, cur, o); fd >= 0 {
 		return fd, conn, nil
 	}
-	return CreateNet(cur, lo, b.vm.NetnsOpener())
+	return CreateNet(cur, o, b.vm.NetnsOpener())
 }
 
 // ns.prepare("net" [, {lo = true}]): start making a network namespace in
@@ -139,11 +139,11 @@ func (b *binding) createNet(cur *engine.ThreadNS, lo bool) (int, io.Closer, erro
 func (b *binding) prepare(L *lua.LState) int {
 	vm := b.vm
 	k := b.checkKind(L, 1)
-	o := vm.CheckOpts(L, 2, "lo")
+	o := vm.CheckOpts(L, 2, "lo", "sysctl")
 	vm.NoMoreArgs(L, 2)
 	if k != engine.KindNet {
 		vm.ArgError(L, 1, "only a network namespace can be prepared, not %s", k)
 	}
-	stateOf(vm).prefetch.start(vm, vm.Current(), o.Bool("lo", false))
+	stateOf(vm).prefetch.start(vm, vm.Current(), b.netOpts(o))
 	return engine.OK(L)
 }

@@ -122,20 +122,23 @@ function ns.with(refs, fn, ...) end
 ---A new namespace the script is not in (like `ip netns add` with opts.name).
 ---opts.pin pins any type at a path (removed at exit unless opts.keep);
 ---user and time come from a short-lived child (uid_map/gid_map, offsets);
----a net namespace with opts.lo has its loopback up (`ip -n X link set lo up`).
+---a net namespace with opts.lo has its loopback up (`ip -n X link set lo up`)
+---and opts.sysctl ({key = value}, net.* keys) written, both by the thread that
+---makes it, before anything else can see it.
 ---@param type nslua.nstype
----@param opts? {name: string?, pin: string?, keep: boolean?, uid_map: integer[][]?, gid_map: integer[][]?, offsets: {monotonic: number?, boottime: number?}?, propagation: string?, lo: boolean?}
+---@param opts? {name: string?, pin: string?, keep: boolean?, uid_map: integer[][]?, gid_map: integer[][]?, offsets: {monotonic: number?, boottime: number?}?, propagation: string?, lo: boolean?, sysctl: table<string, string|number|boolean>?}
 ---@return nslua.ns|nil handle
 ---@return string? errmsg
 ---@return string? errno
 function ns.create(type, opts) end
 
 ---Start making a network namespace in the background now; the next
----ns.create("net") with the same opts.lo takes it. A hint for a script that
----will need one and has other work first (a container builds its root
----meanwhile). From the second ns.create("net") on, nslua does this by itself.
+---ns.create("net") with the same opts.lo and opts.sysctl takes it. A hint for
+---a script that will need one and has other work first (a container builds
+---its root meanwhile). From the second ns.create("net") on, nslua does this
+---by itself.
 ---@param type "net"
----@param opts? {lo: boolean?}
+---@param opts? {lo: boolean?, sysctl: table<string, string|number|boolean>?}
 ---@return true
 function ns.prepare(type, opts) end
 

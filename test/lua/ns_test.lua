@@ -146,6 +146,37 @@ function test_create_net_with_loopback_up(t)
   t:eq(lo_up(names[4]), true, "made ahead with lo down, asked with")
 end
 
+-- ns.create("net", {sysctl = {...}}) is `ip netns add X; ip netns exec X
+-- sysctl -w K=V`, done by the thread that makes it: what `ip netns exec X
+-- sysctl -n` reads there, for names, unnamed handles and namespaces made
+-- ahead; one made ahead with other settings is not handed out
+function test_create_net_with_sysctls(t)
+  local names = { uniq("nsl-s"), uniq("nsl-t"), uniq("nsl-u"), uniq("nsl-v") }
+  t:cleanup(function() for _, n in ipairs(names) do ns.delete(n) end end)
+  local function get(name, key) return (sh("ip netns exec " .. name .. " sysctl -n " .. key):gsub("%s+$", "")) end
+  local want = { ["net.ipv4.ip_forward"] = 1, ["net.ipv6.conf.default.disable_ipv6"] = true,
+    ["net/ipv4/conf/default/rp_filter"] = "2" }
+  for i = 1, 2 do
+    t:ok(ns.create("net", { name = names[i], lo = true, sysctl = want }))
+    t:eq({ get(names[i], "net.ipv4.ip_forward"), get(names[i], "net.ipv6.conf.default.disable_ipv6"),
+      get(names[i], "net.ipv4.conf.default.rp_filter") }, { "1", "1", "2" }, names[i])
+  end
+  -- the third was made ahead with the same settings; ask for others
+  t:ok(ns.create("net", { name = names[3], sysctl = { ["net.ipv4.ip_forward"] = 0 } }))
+  t:eq({ get(names[3], "net.ipv4.ip_forward"), get(names[3], "net.ipv6.conf.default.disable_ipv6") }, { "0", "0" })
+  -- a key the kernel does not have: its triple, and no name left behind
+  local before = sh("ip netns list")
+  local h, msg, code = ns.create("net", { name = names[4], sysctl = { ["net.ipv4.no_such_key"] = 1 } })
+  t:eq({ h, code }, { nil, "ENOENT" })
+  t:ok(msg:find("net.ipv4.no_such_key", 1, true), msg)
+  t:eq(sh("ip netns list"), before)
+  t:fails(function() ns.create("net", { sysctl = { ["kernel.hostname"] = "x" } }) end, "expected a net.* key")
+  t:fails(function() ns.create("net", { sysctl = { ["net.ipv4.ip_forward"] = "1\n0" } }) end, "newline")
+  t:fails(function() ns.create("net", { sysctl = { "net.ipv4.ip_forward" } }) end, "a table {key = value} expected")
+  t:fails(function() ns.create("uts", { sysctl = {} }) end, "applies to a net namespace")
+  t:fails(function() ns.prepare("net", { sysctl = 1 }) end, "sysctl")
+end
+
 -- A new network namespace takes a few settings from the one it is made
 -- from: with net.ipv4.tcp_child_ehash_entries set in X, namespaces made from
 -- X get a TCP hash of their own of that size (tcp_ehash_entries; a negative
