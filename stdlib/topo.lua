@@ -731,14 +731,20 @@ end
 -- build log, which survives SIGKILL) and only then names it: whatever point
 -- a kill or an interrupt comes at, every pin is on record. Until /run/netns
 -- is prepared as iproute2 does it, the first one is created named
--- (ns.create prepares the directory) and recorded as pending first.
-function Builder:make_ns(name, node)
+-- (ns.create prepares the directory) and recorded as pending first. The
+-- thread that makes it applies the settings every node of a kind needs
+-- (ns.create's lo and sysctl), so no thread enters it again for them:
+-- IPv6 off unless the topology asks for it (set as the default before any
+-- interface exists; lo keeps ::1) and, but in the switches', lo up.
+function Builder:make_ns(name, node, kind)
   local ns = need("ns")
   local e = { node = node, name = name, path = need("nslua").netns_dir .. "/" .. name }
   local objs = self.objs
+  local opts = { lo = kind ~= "switch" }
+  if not self.p.ipv6 then opts.sysctl = { ["net.ipv6.conf.default.disable_ipv6"] = 1 } end
   local h
   if self.dir_ready then
-    h = assert(ns.create("net"))
+    h = assert(ns.create("net", opts))
     e.dev, e.ino = h.dev, h.id
     objs.netns[#objs.netns + 1] = e
     self:note(e)
@@ -747,7 +753,8 @@ function Builder:make_ns(name, node)
     e.pending = true
     objs.netns[#objs.netns + 1] = e
     self:note(e)
-    h = assert(ns.create("net", { name = name }))
+    opts.name = name
+    h = assert(ns.create("net", opts))
     e.dev, e.ino, e.pending = h.dev, h.id, nil
     self:note(e)
     self.dir_ready = netns_dir_ready()
@@ -757,20 +764,12 @@ function Builder:make_ns(name, node)
   return h
 end
 
--- inside runs the per-namespace settings on one thread inside it: net then
--- opens its netlink socket for the namespace right there, and no further
--- thread is needed (net.sysctl with ns= would start one per call).
-function Builder:inside(h, what, kind)
-  local net, ipv6 = need("net"), self.p.ipv6
-  local ok, err = pcall(need("ns").with, h, function()
-    if not ipv6 then
-      -- before any interface exists: "default" is what new ones start with
-      assert(net.sysctl("net.ipv6.conf.default.disable_ipv6", "1"))
-    end
-    if kind == "router" then assert(net.sysctl("net.ipv4.ip_forward", "1")) end
-    if kind ~= "switch" then assert(assert(net.link("lo")):up()) end
-  end)
-  if not ok then fail("%s: %s", what, bare(err)) end
+-- forwarding turns a router's forwarding on. It is not one of make_ns's
+-- settings: namespaces are made one ahead with the last call's settings, and
+-- a router's among hosts' would have each made again.
+function Builder:forwarding(h, what)
+  local ok, err = need("net").sysctl("net.ipv4.ip_forward", "1", { ns = h })
+  if not ok then fail("%s: %s", what, err) end
 end
 
 -- record keeps a link's identity; its name is known (reading l.name would
@@ -783,8 +782,7 @@ end
 function Builder:nodes(tick)
   local net, p = need("net"), self.p
   if p.switch_ns then
-    local h = self:make_ns(p.switch_ns, nil)
-    self:inside(h, "switches", "switch")
+    local h = self:make_ns(p.switch_ns, nil, "switch")
     for _, node in ipairs(p.nodes) do
       if node.kind == "switch" then
         local what = "switch " .. node.name
@@ -797,7 +795,8 @@ function Builder:nodes(tick)
   end
   for _, node in ipairs(p.nodes) do
     if node.kind ~= "switch" then
-      self:inside(self:make_ns(node.netns, node.name), node.name, node.kind)
+      local h = self:make_ns(node.netns, node.name, node.kind)
+      if node.kind == "router" then self:forwarding(h, node.name) end
       tick()
     end
   end
