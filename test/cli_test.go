@@ -78,6 +78,12 @@ func TestCLIRequireFlagBindsGlobal(t *testing.T) {
 	if r.Stdout != "table\tfunction\n" {
 		t.Errorf("stdout %q", r.Stdout)
 	}
+	// -l G=NAME binds NAME to the global G, as lua.c 5.4 does
+	s = writeScript(t, "g.lua", "print(j == package.loaded.json, type(t.main), rawget(_G, \"json\"))")
+	r = harness.MustRun(t, "-l", "j=json", "-lt=testing", s)
+	if r.Stdout != "true\tfunction\tnil\n" {
+		t.Errorf("stdout %q", r.Stdout)
+	}
 	r = harness.Run(t, "-l", "nosuchmod")
 	wantCode(t, r, 1)
 	if !strings.Contains(r.Stderr, "module nosuchmod not found") {

@@ -29,6 +29,7 @@ var version = "dev"
 const usage = `usage: nslua [options] [script [args...]]
   -e CODE        run CODE (repeatable, before the script)
   -l NAME        require NAME and bind it to a global of that name
+  -l G=NAME      require NAME and bind it to the global G (as lua.c 5.4)
   -i             enter the REPL after the script / -e
   -              read the script from stdin
   -r NAME        run an embedded recipe (nslua -r list lists them)
@@ -200,7 +201,12 @@ func runVM(vm *engine.VM, c *config) int {
 		case "e":
 			err = vm.DoString(a.val, "(command line)")
 		case "l":
-			err = vm.DoString("_G[...] = require(...)", "(command line)", lua.LString(a.val))
+			// -l NAME, or -l G=NAME as in lua.c 5.4
+			glob, mod, _ := strings.Cut(a.val, "=")
+			if mod == "" {
+				mod = glob
+			}
+			err = vm.DoString("local g, m = ...; _G[g] = require(m)", "(command line)", lua.LString(glob), lua.LString(mod))
 		}
 		if err != nil {
 			return report(err)
