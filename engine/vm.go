@@ -74,6 +74,7 @@ func New(modules []Module, stdlib fs.FS) *VM {
 	}
 	vm.installLoaders() // before the stdlib's searcher takes place 2
 	vm.interruptibleStdin()
+	vm.interruptibleChildren()
 	if stdlib != nil {
 		vm.installStdlibLoader()
 	}

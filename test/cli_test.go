@@ -3,10 +3,12 @@ package test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -568,4 +570,92 @@ func TestCLIExitFlushesAndNilErrors(t *testing.T) {
 	if r.Code != 1 || !strings.HasPrefix(r.Stderr, "nslua: (error object is a nil value)") {
 		t.Errorf("error(nil): exit %d, stderr %q", r.Code, r.Stderr)
 	}
+}
+
+// SIGTERM and SIGHUP while the script waits for a child of os.execute or
+// io.popen: the signal goes on to that child and the processes below it
+// (SIGKILL 2 s later if they stay), so the script ends, its closers run and
+// nothing it started is left; before, nslua waited until the child ended by
+// itself (here 60 s).
+func TestCLIStopsReachTheChildrenOfExecuteAndPopen(t *testing.T) {
+	waits := map[string]string{
+		"os.execute":          `os.execute("sleep 60")`,
+		"os.execute compound": `os.execute("sleep 60; true")`,
+		"io.popen read":       `local p = io.popen("sleep 60; echo x"); p:read("*a")`,
+	}
+	for name, wait := range waits {
+		for _, tc := range []struct {
+			sig  syscall.Signal
+			code int
+		}{{syscall.SIGTERM, 143}, {syscall.SIGHUP, 129}} {
+			t.Run(tc.sig.String()+" in "+name, func(t *testing.T) {
+				harness.NoLeaks(t)
+				mark := filepath.Join(t.TempDir(), "closed")
+				s := writeScript(t, "wait.lua", `
+require("nslua").on_exit(function()
+  local f = assert(io.open(arg[1], "w")); f:write("closer ran"); f:close()
+end)
+`+wait+"\n")
+				cmd := exec.Command(harness.Bin(), s, mark)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				t.Cleanup(func() {
+					if cmd.ProcessState == nil {
+						cmd.Process.Kill()
+						<-done
+					}
+				})
+				var sleep int
+				waitFor(t, 30*time.Second, "the sleep below nslua", func() bool {
+					sleep = findBelow(cmd.Process.Pid, "sleep")
+					return sleep > 0
+				})
+				if err := cmd.Process.Signal(tc.sig); err != nil {
+					t.Fatal(err)
+				}
+				var err error
+				select {
+				case err = <-done:
+				case <-time.After(15 * time.Second):
+					syscall.Kill(sleep, syscall.SIGKILL)
+					t.Fatalf("nslua still running 15 s after %v", tc.sig)
+				}
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != tc.code {
+					t.Errorf("exit %v, want %d", err, tc.code)
+				}
+				if b, err := os.ReadFile(mark); err != nil || string(b) != "closer ran" {
+					t.Errorf("closer did not run: %q %v", b, err)
+				}
+				waitFor(t, 10*time.Second, "the sleep to end", func() bool {
+					b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sleep))
+					return err != nil || strings.Contains(string(b), ") Z ")
+				})
+			})
+		}
+	}
+}
+
+// findBelow returns the pid of a process called comm below pid, or 0.
+func findBelow(pid int, comm string) int {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, task := range tasks {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/children", pid, task.Name()))
+		for _, f := range strings.Fields(string(b)) {
+			c, err := strconv.Atoi(f)
+			if err != nil {
+				continue
+			}
+			if name, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", c)); strings.TrimSpace(string(name)) == comm {
+				return c
+			}
+			if d := findBelow(c, comm); d > 0 {
+				return d
+			}
+		}
+	}
+	return 0
 }
