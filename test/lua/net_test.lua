@@ -228,6 +228,87 @@ function test_delete_links_deletes_exactly_the_list(t)
   t:fails(function() net.delete_links("lo") end, "table expected")
 end
 
+-- ip -j link of a namespace as "name:group ..." sorted
+local function link_groups(ns_name)
+  local out = {}
+  for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
+    out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
+  end
+  table.sort(out)
+  return table.concat(out, " ")
+end
+
+-- a veth and its peer in another namespace, both listed: the count is the
+-- listed links the call deleted, 2, as for a pair in one namespace
+function test_delete_links_counts_a_peer_listed_in_another_namespace(t)
+  local A, B = newns(t), newns(t)
+  local a, b = t:ok(net.veth("x0", "y0", { ns = A, peer_ns = B }))
+  local c, d = t:ok(net.veth("x1", "y1", { ns = A }))
+  t:eq(net.delete_links({ a, b }), 2)
+  t:eq(net.delete_links({ d, c }), 2)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+  -- only one end listed: its peer goes along, as with l:delete(), uncounted
+  local e = t:ok(net.veth("x2", "y2", { ns = A, peer_ns = B }))
+  t:eq(net.delete_links({ e }), 1)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+end
+
+-- a link the kernel cannot delete (lo) fails the whole call before anything
+-- changes: no link of the list is deleted, none is left in another group
+function test_delete_links_changes_nothing_when_one_cannot_be_deleted(t)
+  local A, B = newns(t), newns(t)
+  local x1 = t:ok(net.veth("x1", "y1", { ns = A }))
+  local x2 = t:ok(net.veth("x2", "y2", { ns = A }))
+  local z = t:ok(net.veth("z0", "z1", { ns = B }))
+  local before = { link_groups(A), link_groups(B) }
+  local v, msg, code = net.delete_links({ z, x1, t:ok(net.link("lo", { ns = A })), x2 })
+  t:eq({ v, msg, code }, { nil, "ENOTSUP: delete(lo): operation not supported", "ENOTSUP" })
+  t:eq({ link_groups(A), link_groups(B) }, before)
+  t:eq(before[1], "lo:default x1:default x2:default y1:default y2:default")
+end
+
+-- links of a namespace the script let go of read as gone (l.state is nil,
+-- l:delete() says released): skipped, and the live ones around them, in
+-- namespaces before and after, are deleted all the same
+function test_delete_links_skips_links_of_a_released_namespace(t)
+  local A, B = newns(t), newns(t)
+  local h = assert(ns.create("net"))
+  local r = t:ok(net.veth("r0", "r1", { ns = h }))
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  local b = t:ok(net.veth("b0", "b1", { ns = B }))
+  h:close()
+  t:eq(r.state, nil)
+  t:eq(net.delete_links({ a, r, b }), 2)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+end
+
+-- a link is recognised by its ifindex and the name its object knows: a
+-- rename through the object itself is followed; a new link that took the
+-- index of a deleted one is never deleted in its place
+function test_delete_links_deletes_only_the_listed_links(t)
+  local A = newns(t)
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  t:ok(a:set { name = "a9" })
+  t:eq(net.delete_links({ a }), 1)
+  local gone = t:ok(net.veth("g0", "g1", { ns = A }))
+  local index = gone.index
+  t:ok(gone:delete())
+  t:eq(sh("ip -n " .. A .. " link add n0 index " .. index .. " type veth peer name n1"), "")
+  t:eq(json.decode(sh("ip -n " .. A .. " -j link show n0"))[1].ifindex, index)
+  t:eq(net.delete_links({ gone }), 0)
+  t:eq(link_groups(A), "lo:default n0:default n1:default")
+end
+
+-- the list must be a list: other keys would hold links it never sees
+function test_delete_links_wants_a_list(t)
+  local A = newns(t)
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  t:fails(function() net.delete_links({ x = a }) end, 'a list of nslua.link expected, got key "x"')
+  t:fails(function() net.delete_links({ a, [2.5] = a }) end, "got key 2.5")
+  t:fails(function() net.delete_links({ a, nil, a }) end, "links[2]: nslua.link expected, got nil")
+  t:eq(link_groups(A), "a0:default a1:default lo:default")
+end
+
 -- a link that no longer exists: every method says ENODEV, none reports
 -- success or an empty result
 function test_every_method_on_a_deleted_link_is_enodev(t)
