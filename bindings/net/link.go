@@ -234,7 +234,7 @@ func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
 	}
 	req.AddData(info)
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
-		return nil, nil, opErr("veth", name, err)
+		return nil, nil, opErr("veth", c.takenName(err, name, pc, peer), err)
 	}
 	a, err := c.LinkByName(name)
 	if err != nil {
@@ -254,6 +254,20 @@ func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
 		return nil, nil, opErr("veth", peer, err)
 	}
 	return a, b, nil
+}
+
+// takenName is the end an EEXIST from creating a pair is about: the kernel
+// says only "file exists", for the first end's name or the peer's in its
+// namespace. Other errors are about the pair: the first end's name.
+func (c *Conn) takenName(err error, name string, pc *Conn, peer string) string {
+	if errors.Is(err, unix.EEXIST) {
+		if _, err := c.LinkByName(name); err != nil {
+			if _, err := pc.LinkByName(peer); err == nil {
+				return peer
+			}
+		}
+	}
+	return name
 }
 
 // upByName sets the link called name up, found by the kernel from its name:

@@ -74,6 +74,17 @@ function test_veth_name_exists_is_eexist(t)
   t:eq(msg, "EEXIST: veth(d0): file exists")
   -- nothing left behind: no d2
   t:eq(sh("ip -n " .. A .. " -o link show"), before)
+  -- the peer's name is the one taken, here or in the peer's namespace (with
+  -- a bridge to join and up: the same one request): the message names it
+  t:eq({ net.veth("d3", "d1", { ns = A }) }, { nil, "EEXIST: veth(d1): file exists", "EEXIST" })
+  local B = newns(t)
+  t:ok(net.veth("eth0", "eth1", { ns = B }))
+  local br = t:ok(net.bridge("br0", { ns = A, up = true }))
+  local before_b = sh("ip -n " .. B .. " -o link show")
+  before = sh("ip -n " .. A .. " -o link show")
+  t:eq({ net.veth("d3", "eth0", { ns = A, peer_ns = B, master = br, up = true }) },
+    { nil, "EEXIST: veth(eth0): file exists", "EEXIST" })
+  t:eq({ sh("ip -n " .. A .. " -o link show"), sh("ip -n " .. B .. " -o link show") }, { before, before_b })
 end
 
 function test_bad_link_names_raise(t)
