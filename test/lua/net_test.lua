@@ -675,6 +675,8 @@ function test_bad_input_never_crashes(t)
     veth_opts = function(v) return net.veth("y0", "y1", { mtu = v, ns = A }) end,
     peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v, ns = A }) end,
     bridge = function(v) return net.bridge(v, { ns = A }) end,
+    delete_links = function(v) return net.delete_links(v) end,
+    delete_links_of = function(v) return net.delete_links({ gone, v }) end,
     vxlan = function(v) return net.vxlan("y0", { id = v, ns = A }) end,
     vxlan_dev = function(v) return net.vxlan("y0", { id = 1, dev = v, ns = A }) end,
     addrs = function(v) return net.addrs(v) end,
