@@ -234,7 +234,7 @@ func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
 	}
 	req.AddData(info)
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
-		return nil, nil, opErr("veth", name, err)
+		return nil, nil, opErr("veth", c.takenName(err, name, pc, peer), err)
 	}
 	a, err := c.LinkByName(name)
 	if err != nil {
@@ -254,6 +254,20 @@ func (c *Conn) Veth(name, peer string, o VethOpts) (*Link, *Link, error) {
 		return nil, nil, opErr("veth", peer, err)
 	}
 	return a, b, nil
+}
+
+// takenName is the end an EEXIST from creating a pair is about: the kernel
+// says only "file exists", for the first end's name or the peer's in its
+// namespace. Other errors are about the pair: the first end's name.
+func (c *Conn) takenName(err error, name string, pc *Conn, peer string) string {
+	if errors.Is(err, unix.EEXIST) {
+		if _, err := c.LinkByName(name); err != nil {
+			if _, err := pc.LinkByName(peer); err == nil {
+				return peer
+			}
+		}
+	}
+	return name
 }
 
 // upByName sets the link called name up, found by the kernel from its name:
@@ -421,66 +435,172 @@ func (l *Link) Exists() bool {
 	return err == nil && nl.Attrs().Name == l.Name
 }
 
-// DeleteLinks deletes links of c's namespace in one kernel batch, as `ip
-// link delete group G` does: each link still there (same index, same name)
-// is tagged by its index with a group number no other link of the namespace
-// carries, then one request deletes the group. The kernel unregisters them
-// together, paying its grace-period waits once instead of once per link:
-// deleting a hundred bridge ports this way takes a few milliseconds where
-// one by one (or deleting their namespaces) takes tens. Links already gone
-// are skipped; it returns how many were deleted. If the group request
-// fails, the tagged links are deleted one by one.
-func (c *Conn) DeleteLinks(links []*Link) (int, error) {
-	h, err := c.handle()
+// DeleteLinks deletes links of any namespaces, one kernel batch per
+// namespace, as `ip link delete group G` does: in each namespace, every link
+// still there (same index, same name) is tagged by its index with a group
+// number no other link of the namespace carries, then one request deletes
+// the group. The kernel unregisters them together, paying its grace-period
+// waits once instead of once per link: deleting a hundred bridge ports this
+// way takes a few milliseconds where one by one (or deleting their
+// namespaces) takes tens.
+//
+// It returns how many of the listed links it deleted. Links already gone are
+// skipped, and so are those of a namespace the script let go of (its Conn
+// released: their objects read as gone, as Exists says). A veth takes its
+// peer along, as `ip link del` does: a peer in the list counts as deleted
+// too, in whatever namespace it is, because every namespace is looked at
+// before anything is deleted.
+//
+// A link the kernel cannot delete (one without a link kind: lo, a physical
+// device) fails the call before anything is changed, with EOPNOTSUPP as
+// `ip link del lo` does. If a group request fails nevertheless, that
+// namespace's links are deleted one by one; a link that still fails gets
+// its group back, and the first such error is returned with the number
+// deleted.
+func DeleteLinks(links []*Link) (int, error) {
+	var batches []*deleteBatch
+	per := map[*Conn]*deleteBatch{}
+	for _, l := range links {
+		if l.Conn.closed {
+			continue
+		}
+		b := per[l.Conn]
+		if b == nil {
+			b = &deleteBatch{c: l.Conn}
+			per[l.Conn] = b
+			batches = append(batches, b)
+		}
+		b.listed = append(b.listed, l)
+	}
+	// look first, everywhere: what is there, and can it be deleted
+	for _, b := range batches {
+		if err := b.find(); err != nil {
+			return 0, err
+		}
+	}
+	// then tag; a failure takes every tag back
+	for _, b := range batches {
+		if err := b.tag(); err != nil {
+			for _, b := range batches {
+				b.untag()
+			}
+			return 0, err
+		}
+	}
+	n := 0
+	var first error
+	for _, b := range batches {
+		k, err := b.delete()
+		n += k
+		if first == nil {
+			first = err
+		}
+	}
+	return n, first
+}
+
+// deleteBatch is the part of a DeleteLinks call in one namespace.
+type deleteBatch struct {
+	c      *Conn
+	listed []*Link
+	links  []*Link  // those of listed still there, each once
+	groups []uint32 // their groups before the call
+	tagged int      // links[:tagged] carry group
+	group  uint32
+}
+
+// find picks the listed links still there and a group number no link of the
+// namespace carries.
+func (b *deleteBatch) find() error {
+	h, err := b.c.handle()
 	if err != nil {
-		return 0, opErr("delete", "links", err)
+		return opErr("delete", "links", err)
 	}
 	all, err := h.LinkList()
 	if err != nil {
-		return 0, opErr("delete", "links", err)
+		return opErr("delete", "links", err)
 	}
-	names, groups := map[int]string{}, map[uint32]bool{}
+	byIndex, groups := map[int]netlink.Link{}, map[uint32]bool{}
 	for _, l := range all {
-		names[l.Attrs().Index] = l.Attrs().Name
+		byIndex[l.Attrs().Index] = l
 		groups[l.Attrs().Group] = true
 	}
-	group := uint32(rand.Uint32N(1<<31) + 1<<16) // clear of the small numbers people pick
-	for groups[group] {
-		group++
+	b.group = uint32(rand.Uint32N(1<<31) + 1<<16) // clear of the small numbers people pick
+	for groups[b.group] {
+		b.group++
 	}
-	var tagged []*Link
 	seen := map[int]bool{}
-	for _, l := range links {
-		if l.Conn != c || seen[l.Index] || names[l.Index] != l.Name {
+	for _, l := range b.listed {
+		k := byIndex[l.Index]
+		if k == nil || k.Attrs().Name != l.Name || seen[l.Index] {
 			continue
 		}
 		seen[l.Index] = true
-		switch err := c.setGroup(l.Index, group); {
+		if _, device := k.(*netlink.Device); device {
+			// no rtnl_link_ops: the kernel refuses the whole group
+			return opErr("delete", l.Name, unix.EOPNOTSUPP)
+		}
+		b.links = append(b.links, l)
+		b.groups = append(b.groups, k.Attrs().Group)
+	}
+	return nil
+}
+
+// tag sets the group of every link found; one gone meanwhile is dropped.
+func (b *deleteBatch) tag() error {
+	for b.tagged < len(b.links) {
+		l := b.links[b.tagged]
+		switch err := b.c.setGroup(l.Index, b.group); {
 		case err == nil:
-			tagged = append(tagged, l)
+			b.tagged++
 		case errors.Is(err, unix.ENODEV):
-			// gone meanwhile
+			b.links = append(b.links[:b.tagged], b.links[b.tagged+1:]...)
+			b.groups = append(b.groups[:b.tagged], b.groups[b.tagged+1:]...)
 		default:
-			return 0, opErr("delete", l.Name, err)
+			return opErr("delete", l.Name, err)
 		}
 	}
-	if len(tagged) == 0 {
+	return nil
+}
+
+// untag gives the tagged links their group back.
+func (b *deleteBatch) untag() {
+	for i := 0; i < b.tagged; i++ {
+		b.c.setGroup(b.links[i].Index, b.groups[i])
+	}
+	b.tagged = 0
+}
+
+// delete deletes the tagged links: one group request, else one by one.
+// ENODEV from the group request means none was left (their veth peers,
+// listed in a namespace done before, took them along).
+func (b *deleteBatch) delete() (int, error) {
+	if b.tagged == 0 {
 		return 0, nil
 	}
-	req, err := c.request(unix.RTM_DELLINK, unix.NLM_F_ACK)
+	req, err := b.c.request(unix.RTM_DELLINK, unix.NLM_F_ACK)
 	if err == nil {
 		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
-		req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))
+		req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(b.group)))
 		_, err = req.Execute(unix.NETLINK_ROUTE, 0)
 	}
-	if err != nil {
-		for _, l := range tagged {
-			if err := l.Delete(); err != nil && !errors.Is(err, unix.ENODEV) {
-				return 0, err
-			}
+	if err == nil || errors.Is(err, unix.ENODEV) {
+		return b.tagged, nil
+	}
+	n := 0
+	var first error
+	for i, l := range b.links[:b.tagged] {
+		err := l.Delete()
+		if err == nil || errors.Is(err, unix.ENODEV) {
+			n++
+			continue
+		}
+		b.c.setGroup(l.Index, b.groups[i])
+		if first == nil {
+			first = err
 		}
 	}
-	return len(tagged), nil
+	return n, first
 }
 
 // setGroup is `ip link set DEV group G` for the link with index.

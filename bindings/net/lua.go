@@ -3,6 +3,7 @@ package net
 import (
 	"fmt"
 	"io"
+	"math"
 	gonet "net"
 	"net/netip"
 	"strings"
@@ -729,13 +730,27 @@ func (m *mod) veth(L *lua.LState) int {
 // net.delete_links(links) — ip link delete group G, after tagging the links
 // with a fresh group G: the links (of any namespaces) deleted in one kernel
 // batch per namespace; those already gone are skipped. Returns the number
-// deleted.
+// of listed links deleted (DeleteLinks). links must be a list: a table with
+// other keys raises rather than leave links behind unseen.
 func (m *mod) deleteLinks(L *lua.LState) int {
 	t := m.vm.CheckTable(L, 1)
 	m.vm.NoMoreArgs(L, 1)
-	var conns []*Conn
-	per := map[*Conn][]*Link{}
-	for i := 1; i <= t.Len(); i++ {
+	n := t.Len()
+	var bad lua.LValue
+	t.ForEach(func(k, _ lua.LValue) {
+		if i, ok := k.(lua.LNumber); bad == nil && (!ok || float64(i) != math.Trunc(float64(i)) || i < 1 || int(i) > n) {
+			bad = k
+		}
+	})
+	if bad != nil {
+		key := fmt.Sprint(bad)
+		if s, ok := bad.(lua.LString); ok {
+			key = engine.Quote(string(s))
+		}
+		m.vm.ArgError(L, 1, "a list of nslua.link expected, got key %s (a %s)", key, bad.Type())
+	}
+	links := make([]*Link, 0, n)
+	for i := 1; i <= n; i++ {
 		ud, ok := t.RawGetInt(i).(*lua.LUserData)
 		l, isLink := (*Link)(nil), false
 		if ok && m.class.Is(ud) {
@@ -744,20 +759,13 @@ func (m *mod) deleteLinks(L *lua.LState) int {
 		if !isLink {
 			m.vm.ArgError(L, 1, "links[%d]: nslua.link expected, got %s", i, engine.TypeName(t.RawGetInt(i)))
 		}
-		if per[l.Conn] == nil {
-			conns = append(conns, l.Conn)
-		}
-		per[l.Conn] = append(per[l.Conn], l)
+		links = append(links, l)
 	}
-	n := 0
-	for _, c := range conns {
-		k, err := c.DeleteLinks(per[c])
-		n += k
-		if err != nil {
-			return engine.Fail(L, err)
-		}
+	deleted, err := DeleteLinks(links)
+	if err != nil {
+		return engine.Fail(L, err)
 	}
-	L.Push(lua.LNumber(n))
+	L.Push(lua.LNumber(deleted))
 	return 1
 }
 

@@ -75,3 +75,49 @@ func TestNewNetnsComesWithItsSocket(t *testing.T) {
 		}
 	}
 }
+
+// TestNetTakesTheSocketThatCameWithTheNamespace: net's first calls on a new
+// namespace (links, addrs, routes, sysctl with ns=, and plain calls inside
+// ns.with) take the socket ns opened there instead of opening another: the
+// engine keeps none for the namespace afterwards, and the socket that came
+// with it is the one net uses until the handle closes.
+func TestNetTakesTheSocketThatCameWithTheNamespace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("creating network namespaces needs root (make test runs as root)")
+	}
+	vm := engine.New([]engine.Module{ns.Module, Module}, nil)
+	defer vm.Close()
+	for i, use := range []string{
+		`assert(net.links { ns = h }); assert(net.addrs { ns = h }); assert(net.routes { ns = h })
+		 assert(net.sysctl("net.ipv4.ip_forward", 1, { ns = h }))`,
+		`assert(net.sysctl("net.ipv4.ip_forward", nil, { ns = h }))`,
+		`ns.with(h, function() assert(net.link("lo")):up(); assert(net.routes()) end)`,
+	} {
+		if err := vm.L.DoString(`ns, net = require "ns", require "net"; h = assert(ns.create("net"))`); err != nil {
+			t.Fatal(err)
+		}
+		h := vm.L.GetGlobal("h").(*lua.LUserData).Value.(*engine.Handle)
+		c, ok := vm.TakeNetnsConn(h.Dev, h.Ino).(*Conn)
+		if !ok {
+			t.Fatalf("case %d: no socket came with %s", i+1, h)
+		}
+		vm.KeepNetnsConn(h, c) // looked at, given back
+		if err := vm.L.DoString(use); err != nil {
+			t.Fatal(err)
+		}
+		if k := vm.TakeNetnsConn(h.Dev, h.Ino); k != nil {
+			k.Close()
+			t.Errorf("case %d: net opened its own socket; the one that came with the namespace stayed unused", i+1)
+		}
+		if c.Closed() {
+			t.Errorf("case %d: the socket that came with the namespace was closed, not used", i+1)
+		}
+		if err := vm.L.DoString(`h:close()`); err != nil {
+			t.Fatal(err)
+		}
+		if !c.Closed() {
+			t.Errorf("case %d: the socket net used is not the one that came with the namespace (still open after h:close)", i+1)
+			c.Close()
+		}
+	}
+}

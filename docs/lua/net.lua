@@ -170,8 +170,12 @@ function net.link(name, opts) end
 function net.veth(name, peer, opts) end
 
 ---Deletes links of any namespaces, one kernel batch per namespace: each link
----still there is tagged with a fresh group, then `ip link delete group G`.
----Links already gone are skipped; returns how many were deleted.
+---still there (same ifindex, same name) is tagged with a fresh group, then
+---`ip link delete group G`. Returns how many links of the list were deleted
+---(a veth's peer in the list counts too). Links already gone, or of a
+---namespace the script let go of, are skipped. A link the kernel cannot
+---delete (lo) fails the call with "ENOTSUP" before anything changes. links
+---must be a list (other keys raise).
 ---@param links nslua.link[]
 ---@return integer|nil deleted
 ---@return string? errmsg

@@ -74,6 +74,17 @@ function test_veth_name_exists_is_eexist(t)
   t:eq(msg, "EEXIST: veth(d0): file exists")
   -- nothing left behind: no d2
   t:eq(sh("ip -n " .. A .. " -o link show"), before)
+  -- the peer's name is the one taken, here or in the peer's namespace (with
+  -- a bridge to join and up: the same one request): the message names it
+  t:eq({ net.veth("d3", "d1", { ns = A }) }, { nil, "EEXIST: veth(d1): file exists", "EEXIST" })
+  local B = newns(t)
+  t:ok(net.veth("eth0", "eth1", { ns = B }))
+  local br = t:ok(net.bridge("br0", { ns = A, up = true }))
+  local before_b = sh("ip -n " .. B .. " -o link show")
+  before = sh("ip -n " .. A .. " -o link show")
+  t:eq({ net.veth("d3", "eth0", { ns = A, peer_ns = B, master = br, up = true }) },
+    { nil, "EEXIST: veth(eth0): file exists", "EEXIST" })
+  t:eq({ sh("ip -n " .. A .. " -o link show"), sh("ip -n " .. B .. " -o link show") }, { before, before_b })
 end
 
 function test_bad_link_names_raise(t)
@@ -226,6 +237,87 @@ function test_delete_links_deletes_exactly_the_list(t)
   t:eq(net.delete_links({}), 0)
   t:fails(function() net.delete_links({ net.link("lo"), "eth0" }) end, "links[2]: nslua.link expected, got string")
   t:fails(function() net.delete_links("lo") end, "table expected")
+end
+
+-- ip -j link of a namespace as "name:group ..." sorted
+local function link_groups(ns_name)
+  local out = {}
+  for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
+    out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
+  end
+  table.sort(out)
+  return table.concat(out, " ")
+end
+
+-- a veth and its peer in another namespace, both listed: the count is the
+-- listed links the call deleted, 2, as for a pair in one namespace
+function test_delete_links_counts_a_peer_listed_in_another_namespace(t)
+  local A, B = newns(t), newns(t)
+  local a, b = t:ok(net.veth("x0", "y0", { ns = A, peer_ns = B }))
+  local c, d = t:ok(net.veth("x1", "y1", { ns = A }))
+  t:eq(net.delete_links({ a, b }), 2)
+  t:eq(net.delete_links({ d, c }), 2)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+  -- only one end listed: its peer goes along, as with l:delete(), uncounted
+  local e = t:ok(net.veth("x2", "y2", { ns = A, peer_ns = B }))
+  t:eq(net.delete_links({ e }), 1)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+end
+
+-- a link the kernel cannot delete (lo) fails the whole call before anything
+-- changes: no link of the list is deleted, none is left in another group
+function test_delete_links_changes_nothing_when_one_cannot_be_deleted(t)
+  local A, B = newns(t), newns(t)
+  local x1 = t:ok(net.veth("x1", "y1", { ns = A }))
+  local x2 = t:ok(net.veth("x2", "y2", { ns = A }))
+  local z = t:ok(net.veth("z0", "z1", { ns = B }))
+  local before = { link_groups(A), link_groups(B) }
+  local v, msg, code = net.delete_links({ z, x1, t:ok(net.link("lo", { ns = A })), x2 })
+  t:eq({ v, msg, code }, { nil, "ENOTSUP: delete(lo): operation not supported", "ENOTSUP" })
+  t:eq({ link_groups(A), link_groups(B) }, before)
+  t:eq(before[1], "lo:default x1:default x2:default y1:default y2:default")
+end
+
+-- links of a namespace the script let go of read as gone (l.state is nil,
+-- l:delete() says released): skipped, and the live ones around them, in
+-- namespaces before and after, are deleted all the same
+function test_delete_links_skips_links_of_a_released_namespace(t)
+  local A, B = newns(t), newns(t)
+  local h = assert(ns.create("net"))
+  local r = t:ok(net.veth("r0", "r1", { ns = h }))
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  local b = t:ok(net.veth("b0", "b1", { ns = B }))
+  h:close()
+  t:eq(r.state, nil)
+  t:eq(net.delete_links({ a, r, b }), 2)
+  t:eq({ link_groups(A), link_groups(B) }, { "lo:default", "lo:default" })
+end
+
+-- a link is recognised by its ifindex and the name its object knows: a
+-- rename through the object itself is followed; a new link that took the
+-- index of a deleted one is never deleted in its place
+function test_delete_links_deletes_only_the_listed_links(t)
+  local A = newns(t)
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  t:ok(a:set { name = "a9" })
+  t:eq(net.delete_links({ a }), 1)
+  local gone = t:ok(net.veth("g0", "g1", { ns = A }))
+  local index = gone.index
+  t:ok(gone:delete())
+  t:eq(sh("ip -n " .. A .. " link add n0 index " .. index .. " type veth peer name n1"), "")
+  t:eq(json.decode(sh("ip -n " .. A .. " -j link show n0"))[1].ifindex, index)
+  t:eq(net.delete_links({ gone }), 0)
+  t:eq(link_groups(A), "lo:default n0:default n1:default")
+end
+
+-- the list must be a list: other keys would hold links it never sees
+function test_delete_links_wants_a_list(t)
+  local A = newns(t)
+  local a = t:ok(net.veth("a0", "a1", { ns = A }))
+  t:fails(function() net.delete_links({ x = a }) end, 'a list of nslua.link expected, got key "x"')
+  t:fails(function() net.delete_links({ a, [2.5] = a }) end, "got key 2.5")
+  t:fails(function() net.delete_links({ a, nil, a }) end, "links[2]: nslua.link expected, got nil")
+  t:eq(link_groups(A), "a0:default a1:default lo:default")
 end
 
 -- a link that no longer exists: every method says ENODEV, none reports
@@ -583,6 +675,8 @@ function test_bad_input_never_crashes(t)
     veth_opts = function(v) return net.veth("y0", "y1", { mtu = v, ns = A }) end,
     peer_ns = function(v) return net.veth("y0", "y1", { peer_ns = v, ns = A }) end,
     bridge = function(v) return net.bridge(v, { ns = A }) end,
+    delete_links = function(v) return net.delete_links(v) end,
+    delete_links_of = function(v) return net.delete_links({ gone, v }) end,
     vxlan = function(v) return net.vxlan("y0", { id = v, ns = A }) end,
     vxlan_dev = function(v) return net.vxlan("y0", { id = 1, dev = v, ns = A }) end,
     addrs = function(v) return net.addrs(v) end,
