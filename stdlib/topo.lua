@@ -735,26 +735,28 @@ end
 -- thread that makes it applies the settings every node of a kind needs
 -- (ns.create's lo and sysctl), so no thread enters it again for them:
 -- IPv6 off unless the topology asks for it (set as the default before any
--- interface exists; lo keeps ::1) and, but in the switches', lo up.
+-- interface exists; lo keeps ::1) and, but in the switches', lo up. A
+-- failure names the node ("switches" for theirs), as the other steps do.
 function Builder:make_ns(name, node, kind)
   local ns = need("ns")
+  local what = node or "switches"
   local e = { node = node, name = name, path = need("nslua").netns_dir .. "/" .. name }
   local objs = self.objs
   local opts = { lo = kind ~= "switch" }
   if not self.p.ipv6 then opts.sysctl = { ["net.ipv6.conf.default.disable_ipv6"] = 1 } end
   local h
   if self.dir_ready then
-    h = assert(ns.create("net", opts))
+    h = try(what, ns.create("net", opts))
     e.dev, e.ino = h.dev, h.id
     objs.netns[#objs.netns + 1] = e
     self:note(e)
-    assert(h:pin(e.path, { keep = true }))
+    try(what, h:pin(e.path, { keep = true }))
   else
     e.pending = true
     objs.netns[#objs.netns + 1] = e
     self:note(e)
     opts.name = name
-    h = assert(ns.create("net", opts))
+    h = try(what, ns.create("net", opts))
     e.dev, e.ino, e.pending = h.dev, h.id, nil
     self:note(e)
     self.dir_ready = netns_dir_ready()

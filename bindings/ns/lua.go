@@ -288,8 +288,9 @@ func (b *binding) with(L *lua.LState) int {
 
 // ns.create(type [, opts]): a namespace the script is not in, held by the
 // returned handle, pinned at opts.pin, or named opts.name (ip netns add);
-// a network namespace with opts.lo has its loopback up (ip -n X link set lo
-// up).
+// a network namespace with opts.sysctl has those written (ip netns exec X
+// sysctl -w K=V) and then, with opts.lo, its loopback up (ip -n X link set
+// lo up).
 func (b *binding) create(L *lua.LState) int {
 	vm := b.vm
 	k := b.checkKind(L, 1)
@@ -371,7 +372,10 @@ func (b *binding) create(L *lua.LState) int {
 
 // netOpts reads a new network namespace's lo and sysctl options: sysctl is
 // a table {key = value} of net.* keys (net.sysctl's keys and values),
-// written in the order of the keys.
+// written in the order of the files they name, so that "net/ipv4/x" sorts
+// as "net.ipv4.x" does: the same settings give the same result however they
+// are spelt. Two keys for one file (a dotted and a slash form) raise, since
+// only one of the values could hold.
 func (b *binding) netOpts(o *engine.Opts) NetOpts {
 	no := NetOpts{Lo: o.Bool("lo", false)}
 	t := o.TableOpt("sysctl")
@@ -393,7 +397,15 @@ func (b *binding) netOpts(o *engine.Opts) NetOpts {
 		}
 		no.Sysctls = append(no.Sysctls, Sysctl{Key: string(key), Path: path, Value: value})
 	})
-	sort.Slice(no.Sysctls, func(i, j int) bool { return no.Sysctls[i].Key < no.Sysctls[j].Key })
+	sort.Slice(no.Sysctls, func(i, j int) bool {
+		a, b := no.Sysctls[i], no.Sysctls[j]
+		return a.Path < b.Path || a.Path == b.Path && a.Key < b.Key
+	})
+	for i := 1; i < len(no.Sysctls); i++ {
+		if a, b := no.Sysctls[i-1], no.Sysctls[i]; a.Path == b.Path {
+			o.Fail("sysctl", "%s and %s name the same sysctl", engine.Quote(a.Key), engine.Quote(b.Key))
+		}
+	}
 	return no
 }
 

@@ -143,22 +143,24 @@ func openOwn(k engine.Kind) (int, error) {
 }
 
 // NetOpts is what a new network namespace gets on the thread that makes it,
-// before anyone else can see it.
+// before anyone else can see it: the sysctls first, then the loopback.
 type NetOpts struct {
 	Lo      bool     // loopback up: `ip -n X link set lo up`
 	Sysctls []Sysctl // written in this order: `ip netns exec X sysctl -w K=V`
 }
 
-// Sysctl is one per-namespace setting of NetOpts.
+// Sysctl is one per-namespace setting of NetOpts: Key as the script spelt
+// it (for messages), Path the file it names (sysctl.Path).
 type Sysctl struct{ Key, Path, Value string }
 
 // key identifies the options, so that a namespace made ahead is given only
-// to a call that asks for the same.
+// to a call that asks for the same: by the files written, not by how their
+// keys are spelt, and quoted so that no two different sets share a key.
 func (o NetOpts) key() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%v", o.Lo)
 	for _, s := range o.Sysctls {
-		fmt.Fprintf(&b, "\x00%s=%s", s.Key, s.Value)
+		fmt.Fprintf(&b, " %q=%q", s.Path, s.Value)
 	}
 	return b.String()
 }

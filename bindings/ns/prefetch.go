@@ -23,12 +23,13 @@ import (
 // network namespace the call is made from (a few sysctls of a new netns, such
 // as net.ipv4.tcp_child_ehash_entries, come from its creator's), owned by
 // nslua's user namespace (which a Go process can never change), held by
-// nothing but the returned fd, its loopback up when lo was asked for. At
-// most one namespace is made ahead; one made from another namespace or for
-// other options (lo) than the call's, or never asked for, is released (at the
-// latest when the VM closes). A background creation that fails is dropped and
-// the call creates synchronously, so the error the script sees is the
-// kernel's answer to its own request. Once the net module is loaded, its
+// nothing but the returned fd, with the sysctls and loopback the call asked
+// for. At most one namespace is made ahead; one made from another namespace
+// or for other options (lo, sysctl) than the call's, or never asked for, is
+// released (at the latest when the VM closes). A background creation that
+// fails (a sysctl the kernel refuses, say) is dropped and the call creates
+// synchronously, so the error the script sees is the kernel's answer to its
+// own request. Once the net module is loaded, its
 // netlink socket for the namespace is opened on the same thread, inside it
 // (engine/netnsconn.go), and goes with the namespace.
 type netPrefetch struct {
@@ -60,7 +61,7 @@ func (r prefetched) close() {
 const prefetchAfter = 1
 
 // take returns a namespace made ahead from cur's network namespace with the
-// loopback as lo asks (fd -1 when there is none) and what the VM's opener
+// options o (fd -1 when there is none) and what the VM's opener
 // opened in it, and starts making the next one once the script has shown it
 // makes several.
 func (p *netPrefetch) take(vm *engine.VM, cur *engine.ThreadNS, o NetOpts) (int, io.Closer) {
@@ -131,9 +132,9 @@ func (b *binding) createNet(cur *engine.ThreadNS, o NetOpts) (int, io.Closer, er
 	return CreateNet(cur, o, b.vm.NetnsOpener())
 }
 
-// ns.prepare("net" [, {lo = true}]): start making a network namespace in
-// the background now, from the caller's network namespace; the next
-// ns.create("net") from there with the same lo takes it (one for other
+// ns.prepare("net" [, {lo = true, sysctl = {...}}]): start making a network
+// namespace in the background now, from the caller's network namespace; the
+// next ns.create("net") from there with the same lo and sysctl takes it (one for other
 // options in the making is dropped). A hint for a script that knows it will
 // need one and has other work first.
 func (b *binding) prepare(L *lua.LState) int {

@@ -3,6 +3,7 @@ package ns
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +111,42 @@ func TestCreateNetMadeAhead(t *testing.T) {
 	}
 	if len(held) > 0 {
 		t.Errorf("%v still open after the VM closed", held)
+	}
+}
+
+// TestMadeAheadMatchesSysctlFilesNotSpelling: a namespace ns.prepare made
+// with {["net.ipv4.ip_forward"] = 1} is the one a following ns.create with
+// {["net/ipv4/ip_forward"] = true} gets: the same file and the same value
+// written, however spelt, so it is not thrown away and made again.
+func TestMadeAheadMatchesSysctlFilesNotSpelling(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("creating network namespaces needs root (make test runs as root)")
+	}
+	vm := engine.New([]engine.Module{Module}, nil)
+	defer vm.Close()
+	if err := vm.DoString(`
+		ns = require "ns"
+		assert(ns.prepare("net", {lo = true, sysctl = {["net.ipv4.ip_forward"] = 1}}))`, "prepare"); err != nil {
+		t.Fatal(err)
+	}
+	p := &stateOf(vm).prefetch
+	if p.next == nil {
+		t.Fatal("ns.prepare made nothing ahead")
+	}
+	r := <-p.next
+	p.next <- r
+	if r.err != nil {
+		t.Fatalf("made ahead: %v", r.err)
+	}
+	ahead, err := os.Readlink(filepath.Join("/proc/self/fd", strconv.Itoa(r.fd)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := vm.DoString(`
+		got = tostring(assert(ns.create("net", {lo = true, sysctl = {["net/ipv4/ip_forward"] = true}})))`, "create"); err != nil {
+		t.Fatal(err)
+	}
+	if got := vm.L.GetGlobal("got").String(); got != ahead {
+		t.Errorf("ns.create got %s, not %s made ahead with the same settings", got, ahead)
 	}
 }

@@ -122,9 +122,11 @@ function ns.with(refs, fn, ...) end
 ---A new namespace the script is not in (like `ip netns add` with opts.name).
 ---opts.pin pins any type at a path (removed at exit unless opts.keep);
 ---user and time come from a short-lived child (uid_map/gid_map, offsets);
----a net namespace with opts.lo has its loopback up (`ip -n X link set lo up`)
----and opts.sysctl ({key = value}, net.* keys) written, both by the thread that
----makes it, before anything else can see it.
+---a net namespace gets opts.sysctl ({key = value}, net.* keys as net.sysctl
+---takes them, written in the order of their names) and then, with opts.lo, its
+---loopback up (`ip -n X link set lo up`), both by the thread that makes it,
+---before anything else can see it. A value the kernel refuses returns its
+---error; two keys naming the same file raise.
 ---@param type nslua.nstype
 ---@param opts? {name: string?, pin: string?, keep: boolean?, uid_map: integer[][]?, gid_map: integer[][]?, offsets: {monotonic: number?, boottime: number?}?, propagation: string?, lo: boolean?, sysctl: table<string, string|number|boolean>?}
 ---@return nslua.ns|nil handle

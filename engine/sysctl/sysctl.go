@@ -77,14 +77,16 @@ func Read(key, path string) (string, error) {
 }
 
 // Write writes a per-namespace sysctl on the calling thread. Equivalent to
-// `sysctl -w KEY=VALUE`.
+// `sysctl -w KEY=VALUE`, which writes the value and a newline: the kernel
+// ignores a write of nothing, so an empty value would otherwise change
+// nothing and report success, where sysctl(8) gets the kernel's EINVAL.
 func Write(key, path, value string) error {
 	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return opErr(key, err)
 	}
 	defer unix.Close(fd)
-	if _, err := unix.Write(fd, []byte(value)); err != nil {
+	if _, err := unix.Write(fd, []byte(value+"\n")); err != nil {
 		return opErr(key, err)
 	}
 	return nil

@@ -177,6 +177,65 @@ function test_create_net_with_sysctls(t)
   t:fails(function() ns.prepare("net", { sysctl = 1 }) end, "sysctl")
 end
 
+-- A key's dotted and slash forms name one file: two of them for the same
+-- file raise (only one value could hold), and mixed forms are written in
+-- the order of the files they name, so the same settings give the same
+-- result however they are spelt. net.ipv6.conf.all.disable_ipv6 sets
+-- default too: default, written after it, wins.
+function test_create_net_sysctl_keys_by_file_not_spelling(t)
+  local names = { uniq("nsl-w"), uniq("nsl-x") }
+  t:cleanup(function() for _, n in ipairs(names) do ns.delete(n) end end)
+  local function get(name, key) return (sh("ip netns exec " .. name .. " sysctl -n " .. key):gsub("%s+$", "")) end
+  t:fails(function()
+    ns.create("net", { sysctl = { ["net.ipv4.ip_forward"] = 1, ["net/ipv4/ip_forward"] = 0 } })
+  end, 'option "sysctl": "net.ipv4.ip_forward" and "net/ipv4/ip_forward" name the same sysctl')
+  t:fails(function()
+    ns.prepare("net", { sysctl = { ["net.ipv4.ip_forward"] = 1, ["net/ipv4/ip_forward"] = 1 } })
+  end, "name the same sysctl")
+  local spellings = {
+    { ["net/ipv6/conf/all/disable_ipv6"] = 1, ["net.ipv6.conf.default.disable_ipv6"] = 0 },
+    { ["net.ipv6.conf.all.disable_ipv6"] = 1, ["net/ipv6/conf/default/disable_ipv6"] = 0 },
+  }
+  for i, s in ipairs(spellings) do
+    t:ok(ns.create("net", { name = names[i], sysctl = s }))
+    t:eq({ get(names[i], "net.ipv6.conf.all.disable_ipv6"), get(names[i], "net.ipv6.conf.default.disable_ipv6") },
+      { "1", "0" }, names[i])
+  end
+end
+
+-- A value is written as `sysctl -w` writes it, so the kernel judges it: an
+-- empty one (which a bare write of nothing would skip, reporting success), a
+-- fraction for an integer, a read-only key (net.core.rmem_max outside the
+-- initial namespace) return the kernel's error naming the key, and leave no
+-- name, pin or namespace behind — also when the namespace was being made
+-- ahead with the same settings.
+function test_create_net_sysctl_the_kernel_refuses(t)
+  local name, pin = uniq("nsl-y"), "/run/" .. uniq("nsl-pin")
+  t:cleanup(function() ns.delete(name); ns.delete(pin) end)
+  local before = { sh("ip netns list"), sh("ls /run/netns"), sh("grep -c nsfs /proc/self/mountinfo") }
+  local cases = {
+    { key = "net.ipv4.ip_forward", value = "", code = "EINVAL" },
+    { key = "net.ipv4.ip_forward", value = 1.5, code = "EINVAL" },
+    { key = "net.core.rmem_max", value = 4096, code = "EACCES" },
+  }
+  for _, c in ipairs(cases) do
+    local opts = { sysctl = { [c.key] = c.value } }
+    for _, place in ipairs({ { name = name }, { pin = pin }, {} }) do
+      for _, ahead in ipairs({ false, true }) do
+        if ahead then t:ok(ns.prepare("net", opts)) end
+        local o = { sysctl = opts.sysctl, name = place.name, pin = place.pin }
+        local what = c.key .. "=" .. tostring(c.value) .. (place.name and " name" or place.pin and " pin" or "") ..
+            (ahead and " made ahead" or "")
+        local h, msg, code = ns.create("net", o)
+        t:eq({ h, code }, { nil, c.code }, what)
+        t:eq(msg:match("^(%u+: sysctl%([^)]*%))"), c.code .. ": sysctl(" .. c.key .. ")", what)
+      end
+    end
+  end
+  t:eq({ sh("ip netns list"), sh("ls /run/netns"), sh("grep -c nsfs /proc/self/mountinfo") }, before)
+  t:eq(io.open(pin), nil)
+end
+
 -- A new network namespace takes a few settings from the one it is made
 -- from: with net.ipv4.tcp_child_ehash_entries set in X, namespaces made from
 -- X get a TCP hash of their own of that size (tcp_ehash_entries; a negative

@@ -242,12 +242,36 @@ local function inet6(netns, dev)
   return addrs
 end
 
+-- the flags of a netns's loopback, as ip -j shows them
+local function lo_flags(netns)
+  local _, out = sh { "ip", "-j", "-n", netns, "link", "show", "lo" }
+  return out:match('"flags":%[([^%]]*)%]')
+end
+
+-- what `ip netns exec NETNS sysctl -n KEY` reads
+local function netns_sysctl(netns, key)
+  local _, out = sh { "ip", "netns", "exec", netns, "sysctl", "-n", key }
+  return (out:gsub("%s+$", ""))
+end
+
 function test_ipv6_is_off_on_the_links_only(t)
   need_root(t)
   local tp = topo.new { name = "v6" }
   local s = tp:switch("s")
-  tp:link(tp:host("a"), s); tp:link(tp:host("b"), s)
+  tp:link(tp:host("a"), s); tp:link(tp:host("b"), s); tp:link(tp:router("r"), s)
   started(t, tp)
+  -- hosts and routers alike, a router forwarding; the switches' namespace
+  -- with IPv6 off too and its loopback down
+  for _, n in ipairs({ "v6-a", "v6-r" }) do
+    t:eq(netns_sysctl(n, "net.ipv6.conf.default.disable_ipv6"), "1", n)
+    t:eq(inet6(n, "lo"), { "::1" }, n)
+    t:ok(lo_flags(n):find('"UP"', 1, true), n)
+  end
+  t:eq(netns_sysctl("v6-a", "net.ipv4.ip_forward"), "0")
+  t:eq(netns_sysctl("v6-r", "net.ipv4.ip_forward"), "1")
+  t:eq(inet6("v6-r", "r-eth0"), {})
+  t:eq(netns_sysctl("v6", "net.ipv6.conf.default.disable_ipv6"), "1")
+  t:ok(not lo_flags("v6"):find('"UP"', 1, true), lo_flags("v6"))
   local a = tp:node("a")
   -- the links get none; loopback keeps ::1 and "all" stays on, as
   -- docs/topo.md says
@@ -261,10 +285,16 @@ function test_ipv6_is_off_on_the_links_only(t)
   t:eq(inet6("v6", "s-eth0"), {})
 
   local on = topo.new { name = "v6on", ipv6 = true }
-  on:link(on:host("a"), on:host("b"))
+  local s2 = on:switch("s")
+  on:link(on:host("a"), s2); on:link(on:router("r"), s2)
   started(t, on)
   t:eq(sysctl(on:node("a"), "net.ipv6.conf.a-eth0.disable_ipv6"), "0")
   t:eq(sysctl(on:node("a"), "net.ipv6.conf.default.disable_ipv6"), "0")
+  t:eq(netns_sysctl("v6on-r", "net.ipv6.conf.default.disable_ipv6"), "0")
+  t:eq(netns_sysctl("v6on-r", "net.ipv4.ip_forward"), "1")
+  t:eq(netns_sysctl("v6on", "net.ipv6.conf.default.disable_ipv6"), "0")
+  t:ok(lo_flags("v6on-r"):find('"UP"', 1, true))
+  t:ok(not lo_flags("v6on"):find('"UP"', 1, true))
 end
 
 function test_bad_input_builds_nothing(t)
@@ -347,4 +377,40 @@ function test_stop_closes_node_handles(t)
   t:eq(h.id, tp:namespaces()[1].ino)
   tp:stop()
   t:fails(function() h:with(function() end) end, "closed")
+end
+
+-- A node's own settings that the kernel refuses (here /proc/sys is mounted
+-- read-only, as in many containers) fail the start with the node's name and
+-- the kernel's error, and undo everything: the first namespace's IPv6
+-- default with ipv6 off, a router's forwarding after its hosts with ipv6 on.
+function test_refused_node_settings_name_the_node_and_undo(t)
+  need_root(t)
+  local ns, mount = require "ns", require "mount"
+  -- /run/netns as iproute2 prepares it (shared), so that the pins made in
+  -- the mount namespace below are the ones this test's one sees
+  local prep = "rofs-prep" .. require("proc").self()
+  assert(ns.create("net", { name = prep })):close()
+  assert(ns.delete(prep))
+  local m = assert(ns.create("mnt", { propagation = "unchanged" }))
+  t:cleanup(function() m:close() end)
+  local errs = ns.with(m, function()
+    -- private first: the read-only /proc/sys stays in this namespace
+    assert(mount.propagation("/proc", "private", { rec = true }))
+    assert(mount.bind("/proc/sys", "/proc/sys", { ro = true }))
+    local out = {}
+    for _, ipv6 in ipairs({ false, true }) do
+      local tp = topo.new { name = "rofs", ipv6 = ipv6 }
+      local a = tp:host("a")
+      tp:link(a, tp:router("r")); tp:link("r", tp:host("b"))
+      out[#out + 1] = t:fails(function() tp:start() end, "topo: start rofs: ")
+      out[#out + 1] = netns_with("rofs")
+    end
+    return out
+  end)
+  t:ok(errs[1]:find("start rofs: a: EROFS: sysctl(net.ipv6.conf.default.disable_ipv6)", 1, true), errs[1])
+  t:eq(errs[2], {})
+  t:ok(errs[3]:find("start rofs: r: EROFS: sysctl(net.ipv4.ip_forward)", 1, true), errs[3])
+  t:eq(errs[4], {})
+  t:eq(netns_with("rofs"), {})
+  t:eq(io.open(topo.state_dir() .. "/rofs.json"), nil)
 end
