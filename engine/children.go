@@ -2,13 +2,10 @@ package engine
 
 import (
 	"os"
-	"os/exec"
-	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -39,24 +36,51 @@ func (vm *VM) interruptibleChildren() {
 	if !ok {
 		return
 	}
-	popen, ok := iolib.RawGetString("popen").(*lua.LFunction)
-	if !ok {
-		return
+	ft := fileType(L)
+	if ft == nil {
+		return // another gopher-lua: its io.popen stays
 	}
 	iolib.RawSetString("popen", L.NewFunction(func(L *lua.LState) int {
-		top := L.GetTop()
-		L.Push(popen)
-		for i := 1; i <= top; i++ {
-			L.Push(L.Get(i))
+		cmd := L.CheckString(1)
+		mode := L.OptString(2, "r")
+		if mode != "r" && mode != "w" {
+			L.RaiseError("bad argument #2 to 'popen' (invalid mode %s: \"r\" or \"w\" expected)", Quote(mode))
 		}
-		L.Call(top, lua.MultRet)
-		if ud, ok := L.Get(top + 1).(*lua.LUserData); ok {
-			if cmd := cmdOf(ud); cmd != nil && cmd.Process != nil {
-				vm.forwardStops(L, cmd.Process.Pid, nil)
-			}
+		ud, c, err := popen(L, ft, cmd, mode)
+		if err != nil {
+			L.Push(lua.LNil)
+			L.Push(lua.LString(err.Error()))
+			return 2
 		}
-		return L.GetTop() - top
+		vm.forwardStops(L, c.Process.Pid, nil)
+		L.Push(ud)
+		return 1
 	}))
+	// close() of a "w" pipe ends the child's input first (popen.go)
+	closing := func(orig lua.LValue) lua.LValue {
+		fn, ok := orig.(*lua.LFunction)
+		if !ok {
+			return orig
+		}
+		return L.NewFunction(func(L *lua.LState) int {
+			top := L.GetTop()
+			if top >= 1 {
+				endInput(L.Get(1))
+			}
+			L.Push(fn)
+			for i := 1; i <= top; i++ {
+				L.Push(L.Get(i))
+			}
+			L.Call(top, lua.MultRet)
+			return L.GetTop() - top
+		})
+	}
+	iolib.RawSetString("close", closing(iolib.RawGetString("close")))
+	if mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable); ok {
+		if methods, ok := mt.RawGetString("__index").(*lua.LTable); ok {
+			methods.RawSetString("close", closing(methods.RawGetString("close")))
+		}
+	}
 }
 
 // osExecute is os.execute(command) as gopher-lua has it — /bin/sh -c
@@ -157,18 +181,4 @@ func descendants(pid int) []int {
 		}
 	}
 	return out
-}
-
-// cmdOf returns the exec.Cmd of an io.popen file, which gopher-lua keeps
-// unexported (its lFile's pp field).
-func cmdOf(ud *lua.LUserData) *exec.Cmd {
-	v := reflect.ValueOf(ud.Value)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	f := v.Elem().FieldByName("pp")
-	if !f.IsValid() || f.Type() != reflect.TypeOf((*exec.Cmd)(nil)) || f.IsNil() {
-		return nil
-	}
-	return (*exec.Cmd)(unsafe.Pointer(f.Pointer()))
 }

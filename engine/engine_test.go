@@ -488,3 +488,14 @@ func TestClasses(t *testing.T) {
 		t.Errorf("TypeName = %q", got)
 	}
 }
+
+// TestPopenKnowsGopherLuasFile: io.popen fills in gopher-lua's unexported
+// file object (popen.go); with another layout it would silently fall back
+// to gopher-lua's own popen, whose "w" pipes never close.
+func TestPopenKnowsGopherLuasFile(t *testing.T) {
+	vm := New(nil, nil)
+	defer vm.Close()
+	if fileType(vm.L) == nil {
+		t.Fatal("gopher-lua's file object has another layout: update lFileFields in popen.go")
+	}
+}

@@ -659,3 +659,43 @@ func findBelow(pid int, comm string) int {
 	}
 	return 0
 }
+
+// io.popen as C Lua has it: the child of a "w" pipe writes to nslua's
+// standard output and close() ends its input before it waits (gopher-lua's
+// waited for ever, and sent the output to /dev/null); a "r" child's error
+// messages reach nslua's standard error; close() gives the exit status.
+func TestCLIPopenPipesAsCLua(t *testing.T) {
+	harness.NoLeaks(t)
+	cmd := exec.Command(harness.Bin(), "-e", `
+local w = assert(io.popen("tr a-z A-Z", "w"))
+w:write("through the pipe\n")
+print("closed:", w:close())
+local r = assert(io.popen("echo out; echo err >&2; exit 3"))
+print("read:", r:read("*l"), "status:", r:close())
+print(pcall(io.popen, "true", "rw"))`)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("%v; stderr %q", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("nslua still running after 20 s (close() of a \"w\" pipe waits for ever); stdout %q", stdout.String())
+	}
+	want := "THROUGH THE PIPE\nclosed:\t0\nread:\tout\tstatus:\t3\n" +
+		"false\t(command line):7: bad argument #2 to 'popen' (invalid mode \"rw\": \"r\" or \"w\" expected)\n"
+	if stdout.String() != want {
+		t.Errorf("stdout %q, want %q", stdout.String(), want)
+	}
+	if stderr.String() != "err\n" {
+		t.Errorf("stderr %q, want the child's \"err\\n\"", stderr.String())
+	}
+}
