@@ -48,16 +48,33 @@ func (h *Handle) Close() error {
 // NewHandle takes ownership of fd (an nsfs file of kind k) and registers it
 // for closing when the VM closes.
 func (vm *VM) NewHandle(fd int, k Kind, path string) (*Handle, error) {
+	return vm.newHandle(fd, k, path, true)
+}
+
+// NewViewHandle is NewHandle for a handle that shows a namespace something
+// else holds (net's link.ns): it is not one of the script's handles, so it
+// neither keeps the namespace from being let go of nor tells anyone when it
+// is closed. Whoever gave it out closes it when the namespace is released.
+func (vm *VM) NewViewHandle(fd int, k Kind, path string) (*Handle, error) {
+	return vm.newHandle(fd, k, path, false)
+}
+
+func (vm *VM) newHandle(fd int, k Kind, path string, counted bool) (*Handle, error) {
 	id, err := fdID(fd)
 	if err != nil {
 		unix.Close(fd)
 		return nil, &OpError{Op: "fstat", Arg: path, Err: err}
 	}
 	h := &Handle{Kind: k, Dev: id.Dev, Ino: id.Ino, Path: path, fd: fd}
-	vm.handleCount[id]++
+	if counted {
+		vm.handleCount[id]++
+	}
 	h.closer = vm.OnClose("namespace handle "+h.String(), func() error {
 		err := unix.Close(h.fd)
 		h.fd = -1
+		if !counted {
+			return err
+		}
 		if vm.handleCount[id]--; vm.handleCount[id] <= 0 {
 			delete(vm.handleCount, id)
 			if !vm.closed {

@@ -206,7 +206,8 @@ func (m *mod) onThreadIn(c *Conn, fn func() error) error {
 }
 
 // nsHandle is link.ns: a handle of the link's namespace, one per namespace,
-// closed when the namespace is released.
+// closed when the namespace is released. It is a view (engine.NewViewHandle):
+// reading l.ns must not keep the namespace alive once the script lets go.
 func (m *mod) nsHandle(c *Conn) (*engine.Handle, error) {
 	if h, ok := m.nsHandles[c.ID]; ok && !h.IsClosed() {
 		return h, nil
@@ -218,7 +219,7 @@ func (m *mod) nsHandle(c *Conn) (*engine.Handle, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := m.vm.NewHandle(fd, engine.KindNet, fmt.Sprintf("net:[%d]", c.ID.Ino))
+	h, err := m.vm.NewViewHandle(fd, engine.KindNet, fmt.Sprintf("net:[%d]", c.ID.Ino))
 	if err != nil {
 		return nil, err
 	}

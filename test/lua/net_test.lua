@@ -616,6 +616,21 @@ function test_a_new_namespace_dies_with_its_last_handle(t)
   end
 end
 
+-- l.ns shows the link's namespace without holding it: once the script
+-- closes its own handle, the namespace dies although l.ns was read, and
+-- l.ns is closed with it
+function test_link_ns_does_not_keep_the_namespace(t)
+  local h = assert(ns.create("net"))
+  local a, b = t:ok(net.veth(uniq("rv"), "eth0", { peer_ns = h }))
+  t:cleanup(function() if a.state then a:delete() end end)
+  local view = b.ns
+  t:eq(view, h)
+  t:eq(b.ns, view, "one handle per namespace")
+  h:close()
+  t:ok(a:wait_gone(10), "the namespace outlived the script's handle because l.ns was read")
+  t:fails(function() view:enter() end, "closed")
+end
+
 function test_released_message_names_every_cause(t)
   local h = assert(ns.create("net"))
   local l = t:ok(net.link("lo", { ns = h }))
