@@ -131,7 +131,8 @@ func invocation(L *lua.LState) string {
 
 // stripPosition drops the "chunk:line: " an error caught with pcall starts
 // with ("recipe:load.lua:12: topo: load: ..."): a one-line report to the
-// person at the command line names the recipe instead.
+// person at the command line names the recipe instead. nslua.errors.strip
+// (stdlib/nslua/errors.lua) strips the same way for the Lua stdlib.
 func stripPosition(msg string) string {
 	head, rest, ok := strings.Cut(msg, ": ")
 	if !ok || strings.ContainsAny(head, " \t\n") {

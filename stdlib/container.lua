@@ -68,7 +68,7 @@ local function finish(pos, ok, ...)
   if ok then return ... end
   local err = ...
   if type(err) ~= "string" then error(err, 0) end
-  err = err:gsub("^stdlib/container%.lua:%d+: ", "")
+  err = errors.strip(err)
   if err:sub(1, 11) ~= "container: " then err = "container: " .. err end
   error(pos .. err, 0)
 end

@@ -39,4 +39,16 @@ function M.position()
   return ""
 end
 
+--- strip(msg) is msg without the "chunk:line: " a raised error starts with
+--- ("stdlib/container.lua:310: ", "recipe:load.lua:12: "), to be raised
+--- again at another position or wrapped in another message. A head with
+--- white space is not a position and stays (recipes' Go side strips the
+--- same way).
+function M.strip(msg)
+  msg = tostring(msg)
+  local head, rest = msg:match("^(.-): (.*)$")
+  if head and not head:find("%s") and head:find(":%d+$") then return rest end
+  return msg
+end
+
 return M

@@ -28,7 +28,7 @@ M.fail = fail
 -- bare is an error message without the position and "topo: " it may start
 -- with, to be wrapped in another.
 function M.bare(err)
-  return (tostring(err):gsub("^[^%s:]+:%d+: ", ""):gsub("^topo: ", ""))
+  return (require("nslua.errors").strip(err):gsub("^topo: ", ""))
 end
 
 -- argfail raises gopher-lua's wording for a bad argument of a method.

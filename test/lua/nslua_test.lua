@@ -26,3 +26,17 @@ function test_bad_arguments(t)
   t:fails(function() nslua.on_exit("print") end, "function expected, got string")
   t:fails(function() nslua.on_exit(print, 1) end, "bad argument #2 to 'on_exit'")
 end
+
+-- nslua.errors.strip: the stdlib's way of dropping the "chunk:line: " of a
+-- caught error (container and topo raise it again at their caller's line);
+-- recipes' Go side (scripts/module.go stripPosition) strips the same way
+function test_errors_strip_drops_a_position_only(t)
+  local strip = require("nslua.errors").strip
+  t:eq(strip("stdlib/container.lua:310: container: x"), "container: x")
+  t:eq(strip("recipe:load.lua:12: topo: load: y"), "topo: load: y")
+  t:eq(strip("EINVAL: mount(/x): invalid argument"), "EINVAL: mount(/x): invalid argument")
+  t:eq(strip("(command line):4: boom"), "(command line):4: boom", "a head with white space is not a position")
+  t:eq(strip("a.lua:x: not a line"), "a.lua:x: not a line")
+  t:eq(strip("no position"), "no position")
+  t:eq(strip(42), "42")
+end
