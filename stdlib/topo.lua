@@ -236,13 +236,16 @@ end
 
 ---------------------------------------------------------------- nodes
 
--- node.ip (first address) and node.netns (the netns name `ip netns` shows:
--- "<topo>-<node>", or the topology's own for a switch) come from the plan.
+-- node.ip (first address), node.netns (the netns name `ip netns` shows:
+-- "<topo>-<node>", or the topology's own for a switch) and a switch's
+-- node.bridge (its bridge's name there, shortened as interface names are)
+-- come from the plan.
 Node.__index = function(self, k)
-  if k == "ip" or k == "netns" then
+  if k == "ip" or k == "netns" or k == "bridge" then
     local p = rawget(self, "_t"):_compile()
     local pn = p.byname[rawget(self, "name")]
     if k == "netns" then return pn.netns or p.switch_ns end
+    if k == "bridge" then return pn.bridge end
     return pn.ip
   end
   return Node[k]

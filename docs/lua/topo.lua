@@ -128,6 +128,7 @@ function Topo:namespaces() end
 ---@field kind "host"|"switch"|"router"
 ---@field ip string? its first address (nil on a switch)
 ---@field netns string the netns name `ip netns` shows ("<topo>-<node>"; the topology's own for a switch)
+---@field bridge string? a switch's bridge name in the switches' netns (shortened with a hash past 15 bytes); nil for hosts and routers
 local Node = {}
 
 ---The node's interfaces: ip with prefix (nil on switches), link the index of

@@ -1,6 +1,7 @@
 -- topo: building topologies in the kernel, checked against iproute2 and
 -- iputils. Run as root (the suite runs inside test/sandbox.sh).
 local topo = require "topo"
+local json = require "json"
 
 local function need_root(t)
   for _, m in ipairs({ "ns", "net", "proc", "json" }) do
@@ -166,6 +167,27 @@ function test_random_router_graphs_fully_reachable(t)
     t:eq(#res.pairs, k * (k - 1), "seed " .. seed)
     t:ok(res.ok, "seed " .. seed .. ": unreachable " .. table.concat(bad, " "))
   end
+end
+
+-- a switch's node.bridge is the name of its bridge where `ip -n <topo>`
+-- shows it, also when the switch's name had to be shortened, and the ports
+-- that the switch's links made are its ports
+function test_switch_bridge_name_is_the_kernels(t)
+  need_root(t)
+  local tp = topo.new { name = "bn" }
+  local long = tp:switch("a-switch-with-a-long-name")
+  tp:link(tp:host("a"), long); tp:link(tp:host("b"), long)
+  started(t, tp)
+  t:ok(long.bridge ~= long.name and #long.bridge <= 15, long.bridge)
+  local code, out = sh { "ip", "-n", long.netns, "-j", "-d", "link", "show", "master", long.bridge }
+  t:eq(code, 0)
+  local ports = {}
+  for _, l in ipairs(json.decode(out)) do ports[#ports + 1] = l.ifname end
+  table.sort(ports)
+  local want = {}
+  for _, i in ipairs(long:ifaces()) do want[#want + 1] = i.name end
+  table.sort(want)
+  t:eq(ports, want)
 end
 
 function test_ping_all_reports_failures(t)
