@@ -461,3 +461,41 @@ func findmntTask(t *testing.T, pid string) string {
 	return harness.Tool(t, "findmnt", "-J", "--list", "--task", pid, "-o",
 		"ID,PARENT,SOURCE,TARGET,FSTYPE,VFS-OPTIONS,FS-OPTIONS,FSROOT,PROPAGATION")
 }
+
+// TestMountApplyOnTheRootItself: specs whose target is "/" act on the mount
+// they make there, not on the root directory's mount beneath it: a
+// read-only bind over the root is the read-only one (the tmpfs beneath
+// keeps its flags), and readonly on a root that is not a mount point binds
+// it on itself and makes that read-only — as findmnt sees it.
+func TestMountApplyOnTheRootItself(t *testing.T) {
+	harness.NoLeaks(t)
+	dir := t.TempDir()
+	for _, d := range []string{"root", "src", "plain"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	script := writeScript(t, "s.lua", printList+`
+local mount = require "mount"
+local d = arg[1]
+assert(mount.tmpfs(d .. "/root"))
+assert(mount.apply({{type = "bind", source = d .. "/src", target = "/", ro = true, rec = false}}, {root = d .. "/root"}))
+assert(mount.apply({{type = "readonly", target = "/"}}, {root = d .. "/plain"}))
+dump(mount.list())
+`)
+	out := inMountNS(t, `"$NSLUA" `+script+` `+dir+`; `+findmntCmd+`; touch `+dir+`/root/x `+dir+`/plain/x 2>&1 || true`)
+	ms := compareWithFindmnt(t, out)
+	top := byTarget(ms, dir+"/root")
+	if top == nil || top.Root != dir+"/src" || !strings.HasPrefix(top.Options, "ro,") {
+		t.Errorf("the bind on the root is not the read-only mount on top: %+v", top)
+	}
+	for _, m := range ms {
+		if m.Target == dir+"/root" && m.FSType == "tmpfs" && !strings.HasPrefix(m.Options, "rw,") {
+			t.Errorf("the tmpfs beneath the bind became read-only: %+v", m)
+		}
+	}
+	if m := byTarget(ms, dir+"/plain"); m == nil || m.Root != dir+"/plain" || !strings.HasPrefix(m.Options, "ro,") {
+		t.Errorf("readonly on a root that is no mount point: %+v", m)
+	}
+	if strings.Count(out, "Read-only file system") != 2 {
+		t.Errorf("writes into the read-only roots did not fail:\n%s", out)
+	}
+}

@@ -257,9 +257,16 @@ func fdPath(fd int, root, rel string, env Env) string {
 }
 
 // atPath is the path of rel (which must exist) for a mount call, after
-// resolving it in the root.
+// resolving it in the root: the topmost mount there, also one made on the
+// root itself after rootfd was opened (rootfd still leads beneath it).
 func atPath(rootfd int, root, rel, target string, env Env) (string, func(), error) {
-	fd, err := openIn(rootfd, rel, unix.O_PATH)
+	var fd int
+	var err error
+	if rel == "" {
+		fd, err = unix.Open(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	} else {
+		fd, err = openIn(rootfd, rel, unix.O_PATH)
+	}
 	if err != nil {
 		return "", nil, opErr("open", target, err)
 	}
