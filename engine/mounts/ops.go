@@ -330,20 +330,39 @@ func PivotRoot(newRoot, putOld string) error {
 	}
 	if putOld != "" {
 		if err := unix.PivotRoot(newRoot, putOld); err != nil {
-			return opErr("pivot_root", newRoot, err)
+			return pivotError(newRoot, err)
 		}
 		return opErr("chdir", "/", unix.Chdir("/"))
 	}
+	// pivot_root(".", ".") needs the new root as working directory; a
+	// refusal must not leave the script there
+	cwd, err := unix.Open(".", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return opErr("open", ".", err)
+	}
+	defer unix.Close(cwd)
 	if err := unix.Chdir(newRoot); err != nil {
 		return opErr("chdir", newRoot, err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return opErr("pivot_root", newRoot, err)
+		unix.Fchdir(cwd)
+		return pivotError(newRoot, err)
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return opErr("umount", "old root", err)
 	}
 	return opErr("chdir", "/", unix.Chdir("/"))
+}
+
+// pivotError says what pivot_root(2)'s bare EINVAL means once new_root is
+// known to be a mount point.
+func pivotError(newRoot string, err error) error {
+	if err == unix.EINVAL {
+		return engine.Errorf(unix.EINVAL, "pivot_root", newRoot, "invalid argument (the new root, its "+
+			"parent mount and the current root must not be shared: mount.propagation(path, \"private\") first; "+
+			"put_old must lie under the new root)")
+	}
+	return opErr("pivot_root", newRoot, err)
 }
 
 // ownFS gives the calling thread a root and working directory of its own:

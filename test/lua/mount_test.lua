@@ -13,7 +13,12 @@ local function tmpdir(t)
   local p = os.tmpname()
   os.remove(p)
   assert(os.execute("mkdir -p " .. p) == 0)
-  t:cleanup(function() os.execute("rm -rf " .. p) end)
+  t:cleanup(function()
+    -- what a test mounted there (and below) first, or rm fails with EBUSY
+    -- and leaves the directory behind
+    while mount.umount(p, { detach = true }) do end
+    os.execute("rm -rf " .. p)
+  end)
   return p
 end
 
@@ -160,4 +165,28 @@ function test_pivot_root_only_where_it_moves_nothing_else(t)
   end)
   t:eq({ ok, code }, { nil, "EINVAL" })
   t:ok(msg:find("not a mount point: bind it on itself first", 1, true), msg)
+end
+
+-- pivot_root(".", ".") runs with the new root as working directory; when the
+-- kernel refuses (here: the new root's parent mount is shared) the thread is
+-- back where it was, and the message says what the bare EINVAL means
+function test_refused_pivot_root_leaves_the_working_directory(t)
+  local ns = private_ns(t)
+  local fs = require "fs"
+  local d = tmpdir(t)
+  assert(mount.tmpfs(d))
+  assert(mount.propagation(d, "shared"))
+  assert(fs.mkdir(d .. "/new"))
+  assert(mount.tmpfs(d .. "/new"))
+  assert(io.open(d .. "/new/only-in-new-root", "w")):close()
+  local ok, msg, code, before, after, seen = ns.with(ns.current("uts"), function()
+    assert(ns.unshare("mnt", { propagation = "unchanged" }))
+    local before = fs.abspath(".")
+    local ok, msg, code = mount.pivot_root(d .. "/new")
+    return ok, msg, code, before, fs.abspath("."), io.open("only-in-new-root")
+  end)
+  t:eq({ ok, code }, { nil, "EINVAL" })
+  t:ok(msg:find("must not be shared", 1, true), msg)
+  t:eq(after, before)
+  t:eq(seen, nil, "a relative path still leads into the refused new root")
 end
