@@ -499,3 +499,36 @@ dump(mount.list())
 		t.Errorf("writes into the read-only roots did not fail:\n%s", out)
 	}
 }
+
+// TestMountOverlayLongLayersAndOptions: overlay layers whose paths pass the
+// 255 bytes fsconfig(2) takes as a string still mount (mount(8) takes them),
+// and options reach overlayfs — an unknown one is refused by the kernel, not
+// dropped — in mount.overlay as in mount.apply, as findmnt shows them.
+func TestMountOverlayLongLayersAndOptions(t *testing.T) {
+	harness.NoLeaks(t)
+	dir := t.TempDir()
+	long := filepath.Join(dir, strings.Repeat("l", 200), strings.Repeat("o", 200))
+	for _, d := range []string{long, filepath.Join(dir, "top"), filepath.Join(dir, "ovl"), filepath.Join(dir, "root")} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(long, "file"), []byte("deep\n"), 0o644)
+	script := writeScript(t, "s.lua", `
+local mount = require "mount"
+local d, long = arg[1], arg[2]
+assert(mount.overlay{lower = {d .. "/top", long}, target = d .. "/ovl", options = "userxattr"})
+assert(mount.apply({{type = "overlay", lower = long, tmpfs = true, target = "/", options = "redirect_dir=nofollow"}},
+  {root = d .. "/root"}))
+print("BOGUS", mount.overlay{lower = {d .. "/top", long}, target = d .. "/ovl", options = "nslua_bogus=1"})
+`)
+	out := inMountNS(t, `"$NSLUA" `+script+` `+dir+` `+long+`; cat `+dir+`/ovl/file `+dir+`/root/file; `+
+		`findmnt -J -o TARGET,FSTYPE,FS-OPTIONS `+dir+`/ovl; findmnt -J -o TARGET,FSTYPE,FS-OPTIONS `+dir+`/root`)
+	if strings.Count(out, "deep\n") != 2 {
+		t.Errorf("the overlays do not show the long layer's file:\n%s", out)
+	}
+	for _, want := range []string{"lowerdir+=" + long, "userxattr", "redirect_dir=nofollow",
+		"BOGUS\tnil\tEINVAL: fsconfig(nslua_bogus=1): invalid argument (overlay: Unknown parameter 'nslua_bogus')"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+}

@@ -174,10 +174,11 @@ func (b binding) sysfs(L *lua.LState) int {
 	return result(L, mounts.Sysfs(dst, b.optFlags(L, 2, o)))
 }
 
-// mount.overlay{lower=, upper=, work=, target= [, tmpfs=, size=, flags=]}:
-// `mount -t overlay overlay -o lowerdir=,upperdir=,workdir= target`. lower is
-// a path or a list, top layer first. tmpfs = true puts upper and work on a
-// private tmpfs that is mounted nowhere: the writes vanish with the overlay.
+// mount.overlay{lower=, upper=, work=, target= [, tmpfs=, size=, flags=,
+// options=, ro=]}: `mount -t overlay overlay -o lowerdir=,upperdir=,workdir=
+// target`. lower is a path or a list, top layer first. tmpfs = true puts upper
+// and work on a private tmpfs that is mounted nowhere: the writes vanish with
+// the overlay. options are flag words and overlayfs options mixed, as mount -o.
 func (b binding) overlay(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 1)
 	if _, ok := L.Get(1).(*lua.LTable); !ok {
@@ -185,14 +186,14 @@ func (b binding) overlay(L *lua.LState) int {
 	}
 	t := L.Get(1).(*lua.LTable)
 	if t.RawGetString("type") != lua.LNil {
-		b.vm.ArgError(L, 1, "unknown option \"type\" (expected flags, lower, ro, size, target, tmpfs, upper, work)")
+		b.vm.ArgError(L, 1, "unknown option \"type\" (expected flags, lower, options, ro, size, target, tmpfs, upper, work)")
 	}
 	t2 := L.NewTable()
 	t.ForEach(func(k, v lua.LValue) { t2.RawSet(k, v) })
 	t2.RawSetString("type", lua.LString("overlay"))
 	spec := mounts.SpecFromLua(t2, func(msg string) { b.vm.ArgError(L, 1, "%s", msg) })
 	o := mounts.Overlay{Lower: spec.Lower, Upper: spec.Upper, Work: spec.Work, Tmpfs: spec.Tmpfs,
-		Size: spec.Size, Flags: spec.Flags}
+		Size: spec.Size, Flags: spec.Flags, Data: spec.Data}
 	return result(L, o.Mount(spec.Target))
 }
 

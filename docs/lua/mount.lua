@@ -73,8 +73,9 @@ function mount.sysfs(dst, opts) end
 
 ---mount -t overlay overlay -o lowerdir=,upperdir=,workdir= target. lower is
 ---a path or a list, top layer first; tmpfs = true puts upper and work on a
----private tmpfs (the writes vanish with the overlay).
----@param opts {lower: string|string[], upper: string?, work: string?, target: string, tmpfs: boolean?, size: integer|string|nil, ro: boolean?, flags: nslua.mountflags?}
+---private tmpfs (the writes vanish with the overlay; size limits it, only
+---with tmpfs); options: flag words and overlayfs options, as mount -o.
+---@param opts {lower: string|string[], upper: string?, work: string?, target: string, tmpfs: boolean?, size: integer|string|nil, ro: boolean?, flags: nslua.mountflags?, options: string?}
 ---@return true|nil ok
 ---@return string? errmsg
 ---@return string? errno

@@ -157,6 +157,9 @@ func SpecFromLua(t *lua.LTable, fail func(string)) Spec {
 		if (s.Upper == "") != (s.Work == "") {
 			fail("upper and work go together")
 		}
+		if s.Size != "" && !s.Tmpfs {
+			fail("size: only with tmpfs = true (it limits the tmpfs for upper and work)")
+		}
 	}
 	return s
 }

@@ -128,6 +128,9 @@ type Overlay struct {
 	Tmpfs       bool
 	Size        string
 	Flags       Flags
+	// Data holds more overlayfs options, as mount -o writes them
+	// ("redirect_dir=on,index=off,userxattr").
+	Data string
 	// KeepScratch leaves the tmpfs of Tmpfs mounted beneath the overlay at
 	// target instead of detaching it: an unmount waits for an RCU grace
 	// period (milliseconds on a busy machine), which a mount namespace that
@@ -138,6 +141,8 @@ type Overlay struct {
 // Mount mounts the overlay at target. It uses fsopen(2) and "lowerdir+", so
 // layer paths may hold ':' and ',' without escapes, and the lower layers are
 // looked up before anything is mounted: target may be a lower layer itself.
+// Data's options are set one by one, so the kernel refuses one it does not
+// know instead of its being lost.
 func (o Overlay) Mount(target string) error {
 	if len(o.Lower) == 0 {
 		return engine.Errorf(unix.EINVAL, "mount", target, "overlay needs at least one lower directory")
@@ -145,9 +150,12 @@ func (o Overlay) Mount(target string) error {
 	scratch := -1 // a tmpfs for upper and work sits on target meanwhile
 	err := fsMount("overlay", target, o.Flags, func(fd int) error {
 		for _, l := range o.Lower {
-			if err := unix.FsconfigSetString(fd, "lowerdir+", l); err != nil {
-				return fsError(fd, "lowerdir", l, err)
+			if err := setLayer(fd, "lowerdir+", l); err != nil {
+				return err
 			}
+		}
+		if err := setOptions(fd, o.Data); err != nil {
+			return err
 		}
 		if o.Tmpfs {
 			var err error
@@ -158,8 +166,8 @@ func (o Overlay) Mount(target string) error {
 			if d.path == "" {
 				continue
 			}
-			if err := unix.FsconfigSetString(fd, d.key, d.path); err != nil {
-				return fsError(fd, d.key, d.path, err)
+			if err := setLayer(fd, d.key, d.path); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -173,6 +181,53 @@ func (o Overlay) Mount(target string) error {
 		}
 	})
 	return err
+}
+
+// maxFsconfigString is the longest string fsconfig(2) takes as a value
+// (256 bytes with the NUL); it refuses longer ones with a bare EINVAL.
+const maxFsconfigString = 255
+
+// setLayer names an overlay layer directory: by its path, so that a failure
+// carries the kernel's explanation, or — for a path fsconfig cannot take as
+// a string — by an fd of the directory, as overlayfs accepts since 6.13.
+func setLayer(fd int, key, path string) error {
+	name := strings.TrimSuffix(key, "+")
+	if len(path) <= maxFsconfigString {
+		if err := unix.FsconfigSetString(fd, key, path); err != nil {
+			return fsError(fd, name, path, err)
+		}
+		return nil
+	}
+	dfd, err := unix.Open(path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return opErr(name, path, err)
+	}
+	defer unix.Close(dfd)
+	if err := unix.FsconfigSetFd(fd, key, dfd); err != nil {
+		return fsError(fd, name, path, err)
+	}
+	return nil
+}
+
+// setOptions passes file-system options written as mount -o writes them
+// ("redirect_dir=on,userxattr") to a file-system context, one by one.
+func setOptions(fd int, data string) error {
+	for _, w := range strings.Split(data, ",") {
+		w = strings.TrimSpace(w)
+		if w == "" {
+			continue
+		}
+		var err error
+		if k, v, ok := strings.Cut(w, "="); ok {
+			err = unix.FsconfigSetString(fd, k, v)
+		} else {
+			err = unix.FsconfigSetFlag(fd, w)
+		}
+		if err != nil {
+			return fsError(fd, "fsconfig", w, err)
+		}
+	}
+	return nil
 }
 
 // tmpfsLayers gives the overlay an upper and a work directory on a fresh

@@ -155,7 +155,7 @@ func mountOne(s *Spec, at string, env Env) error {
 		return Sysfs(at, s.Flags)
 	case "overlay":
 		return Overlay{Lower: s.Lower, Upper: s.Upper, Work: s.Work, Tmpfs: s.Tmpfs, Size: s.Size, Flags: s.Flags,
-			KeepScratch: true}.Mount(at)
+			Data: s.Data, KeepScratch: true}.Mount(at)
 	}
 	src := s.Source
 	if src == "" {

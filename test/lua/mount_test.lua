@@ -46,6 +46,8 @@ function test_argument_errors_name_the_argument(t)
   t:fails(function() mount.overlay { lower = "/l", upper = "/u", work = "/w", tmpfs = true, target = "/x" } end,
     "give neither")
   t:fails(function() mount.overlay { lower = "/l", target = "/x", type = "tmpfs" } end, 'unknown option "type"')
+  t:fails(function() mount.overlay { lower = "/l", upper = "/u", work = "/w", size = "1m", target = "/x" } end,
+    "size: only with tmpfs = true")
   t:fails(function() mount.umount("/x", { lazy = true }) end, 'unknown option "lazy"')
   t:fails(function() mount.propagation("/x", "privat") end, 'unknown propagation type "privat"')
   t:fails(function() mount.propagation("/x", "private", { recursive = true }) end, 'unknown option "recursive"')
