@@ -164,7 +164,8 @@ func byTarget(ms []mnt, target string) *mnt {
 }
 
 // TestMountListAgreesWithFindmnt: mount.list and findmnt -J read the same
-// namespace, with mount points that need escapes and every propagation type.
+// namespace, with mount points and super options that need escapes and
+// every propagation type.
 func TestMountListAgreesWithFindmnt(t *testing.T) {
 	harness.NoLeaks(t)
 	dir := t.TempDir()
@@ -183,6 +184,9 @@ assert(mount.bind(dir .. "/slave", dir .. "/peer"))   -- a peer: the slave gets 
 assert(mount.propagation(dir .. "/slave", "slave"))
 assert(mount.propagation(dir .. "/unbindable", "unbindable"))
 assert(mount.bind(dir .. "/a b", dir .. "/shared", {ro = true}))
+-- the kernel escapes the layer's space and comma in the super options
+os.execute("mkdir -p '" .. dir .. "/lo w,er' '" .. dir .. "/ovl'")
+assert(mount.overlay{lower = dir .. "/lo w,er", tmpfs = true, target = dir .. "/ovl"})
 dump(mount.list())
 `)
 	out := inMountNS(t, `"$NSLUA" `+script+` `+dir+`; `+findmntCmd)

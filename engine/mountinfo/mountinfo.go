@@ -22,7 +22,7 @@ type Mount struct {
 	Optional     []string // optional fields: "shared:1", "master:2", "unbindable"
 	FSType       string   // "ext4", "proc", "nsfs"
 	Source       string   // "/dev/vda1", "tmpfs", "none"
-	SuperOptions string   // per-superblock options
+	SuperOptions string   // per-superblock options, unescaped as findmnt shows them
 }
 
 // Propagation spells the mount's propagation type as findmnt's PROPAGATION
@@ -71,24 +71,27 @@ func Read(pid int) ([]Mount, error) {
 }
 
 // Parse reads mountinfo text. A malformed line is an error naming its number.
+// Lines may be of any length: an overlay of many deep layers writes
+// megabytes on one.
 func Parse(r io.Reader) ([]Mount, error) {
 	var out []Mount
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Text()
-		if line == "" {
-			continue
+	br := bufio.NewReaderSize(r, 64*1024)
+	for n := 1; ; n++ {
+		line, err := br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, err
 		}
-		m, err := ParseLine(line)
-		if err != nil {
-			return nil, fmt.Errorf("mountinfo line %d: %w", n, err)
+		if line = strings.TrimSuffix(line, "\n"); line != "" {
+			m, perr := ParseLine(line)
+			if perr != nil {
+				return nil, fmt.Errorf("mountinfo line %d: %w", n, perr)
+			}
+			out = append(out, m)
 		}
-		out = append(out, m)
+		if err == io.EOF {
+			return out, nil
+		}
 	}
-	return out, sc.Err()
 }
 
 // ParseLine parses one mountinfo line:
@@ -131,7 +134,7 @@ func ParseLine(line string) (Mount, error) {
 	}
 	m.FSType = Unescape(f[i+1])
 	m.Source = Unescape(f[i+2])
-	m.SuperOptions = strings.Join(f[i+3:], " ")
+	m.SuperOptions = Unescape(strings.Join(f[i+3:], " "))
 	return m, nil
 }
 

@@ -53,6 +53,24 @@ func TestParseLine(t *testing.T) {
 	}
 }
 
+// A line longer than any buffer (an overlay of 500 deep layers writes
+// megabytes) parses like a short one, and super options are unescaped as
+// findmnt's FS-OPTIONS shows them.
+func TestParseLongLineAndEscapedSuperOptions(t *testing.T) {
+	layer := "/" + strings.Repeat(`a\040b\054c`, 1000)
+	opts := "ro" + strings.Repeat(",lowerdir+="+layer, 300)
+	text := "1 0 0:1 / / rw - ext4 /dev/vda rw\n" +
+		"2 1 0:2 / /o rw - overlay overlay " + opts + "\n" + "3 1 0:3 / /t rw - tmpfs tmpfs rw\n"
+	ms, err := Parse(strings.NewReader(text))
+	if err != nil || len(ms) != 3 {
+		t.Fatalf("Parse: %d mounts, %v", len(ms), err)
+	}
+	want := "ro" + strings.Repeat(",lowerdir+=/"+strings.Repeat("a b,c", 1000), 300)
+	if ms[1].SuperOptions != want || ms[2].Target != "/t" {
+		t.Errorf("long line parsed as %.80q... %+v", ms[1].SuperOptions, ms[2])
+	}
+}
+
 func TestParseLineRejects(t *testing.T) {
 	for _, line := range []string{
 		"", "36 35 98:0 /a /b rw", "x 35 98:0 / / rw - ext4 /dev/x rw",
