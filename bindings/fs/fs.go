@@ -6,7 +6,9 @@ package fs
 
 import (
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -14,16 +16,37 @@ import (
 )
 
 // Mkdir creates dir with mode (and, with parents, every missing parent, as
-// `mkdir -p`). An existing directory is not an error with parents.
-func Mkdir(dir string, mode os.FileMode, parents bool) error {
-	var err error
-	if parents {
-		err = os.MkdirAll(dir, mode)
-	} else {
-		err = os.Mkdir(dir, mode)
+// `mkdir -p`), as `mkdir -m MODE`: each directory it creates gets exactly
+// mode — setuid, setgid and sticky bits included, the umask left out — and
+// existing ones are left alone. An existing directory is not an error with
+// parents. A failure names the directory that could not be made.
+func Mkdir(dir string, mode uint32, parents bool) error {
+	err := unix.Mkdir(dir, mode)
+	if err == unix.ENOENT && parents {
+		parent := filepath.Dir(strings.TrimRight(dir, "/"))
+		if parent != dir && parent != "." && parent != "/" {
+			if perr := Mkdir(parent, mode, true); perr != nil {
+				return perr
+			}
+			err = unix.Mkdir(dir, mode)
+		}
+	}
+	if err == unix.EEXIST && parents {
+		var st unix.Stat_t
+		if serr := unix.Stat(dir, &st); serr == nil {
+			if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+				return nil
+			}
+			err = unix.ENOTDIR
+		}
+	}
+	if err == nil {
+		// mkdir(2) takes the umask away and may ignore the sticky and
+		// setgid bits
+		err = unix.Chmod(dir, mode)
 	}
 	if err != nil {
-		return &engine.OpError{Op: "mkdir", Arg: dir, Err: errnoOf(err)}
+		return &engine.OpError{Op: "mkdir", Arg: dir, Err: err}
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package fs
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -12,7 +11,7 @@ import (
 
 // Module is the Lua module "fs".
 //
-//	fs.mkdir(path [, {parents=, mode=}])   mkdir(1), mkdir -p with parents=true; mode default 0755
+//	fs.mkdir(path [, {parents=, mode=}])   mkdir -m MODE (default 0755, exact: no umask), -p with parents=true
 //	fs.list(dir)                           sorted names in dir (ls -A)
 //	fs.isatty(stream)                      "stdin" | "stdout" | "stderr" | fd: test -t
 //	fs.abspath(path)                       path made absolute against the cwd: realpath -s -m
@@ -32,7 +31,7 @@ var Module = engine.Module{
 				if mode < 0 || mode > 0o7777 {
 					o.Fail("mode", "permission bits expected (0 to 0o7777), got %d", mode)
 				}
-				if err := Mkdir(dir, os.FileMode(mode), o.Bool("parents", false)); err != nil {
+				if err := Mkdir(dir, uint32(mode), o.Bool("parents", false)); err != nil {
 					return engine.Fail(L, err)
 				}
 				return engine.OK(L)

@@ -5,8 +5,11 @@
 ---@class nslua.fs.module
 local fs = {}
 
----mkdir(1); mkdir -p with opts.parents (an existing directory is then no
----error). mode defaults to 0755 (tell Lua 5.1 octal as 493, or tonumber("755", 8)).
+---mkdir -m MODE; mkdir -p with opts.parents (an existing directory is then no
+---error, and keeps its mode). Every directory it creates gets exactly mode,
+---setuid, setgid and sticky bits included and the umask left out; mode defaults
+---to 0755 (tell Lua 5.1 octal as 493, or tonumber("755", 8)). A failure names
+---the directory that could not be made.
 ---@param path string
 ---@param opts? {parents: boolean?, mode: integer?}
 ---@return true|nil ok

@@ -80,3 +80,32 @@ function test_recipes(t)
   t:fails(function() recipes.read("a\0b") end, "invalid")
   t:fails(function() recipes.read() end, "string expected")
 end
+
+-- fs.mkdir gives what it creates exactly the mode asked for, as mkdir -m:
+-- setgid and sticky bits included, the umask left out; stat(1) agrees
+function test_mkdir_mode_is_exact(t)
+  local d = tmpdir(t)
+  local function mode_of(p)
+    local f = assert(io.popen("stat -c %a '" .. p .. "'"))
+    local m = f:read("*l")
+    f:close()
+    return m
+  end
+  for _, m in ipairs { "1777", "2755", "777", "0", "700" } do
+    t:ok(fs.mkdir(d .. "/m" .. m, { mode = tonumber(m, 8) }))
+    t:eq(mode_of(d .. "/m" .. m), m, "mode " .. m)
+  end
+  t:ok(fs.mkdir(d .. "/p/q/r", { parents = true, mode = tonumber("1770", 8) }))
+  for _, p in ipairs { "/p", "/p/q", "/p/q/r" } do t:eq(mode_of(d .. p), "1770", p) end
+  t:ok(fs.mkdir(d .. "/p", { parents = true, mode = tonumber("700", 8) })) -- exists: left alone
+  t:eq(mode_of(d .. "/p"), "1770")
+  t:ok(fs.mkdir(d .. "/default"))
+  t:eq(mode_of(d .. "/default"), "755")
+end
+
+-- mkdir -p names the directory it could not make, not the one asked for
+function test_mkdir_parents_names_the_failing_directory(t)
+  local ok, msg, code = fs.mkdir("/proc/nslua-no-such/sub/dir", { parents = true })
+  t:eq({ ok, code }, { nil, "ENOENT" })
+  t:eq(msg, "ENOENT: mkdir(/proc/nslua-no-such): no such file or directory")
+end
