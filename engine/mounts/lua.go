@@ -208,7 +208,7 @@ func (r reader) size(key string) string {
 	return s
 }
 
-func (r reader) mode(key string) uint32 {
+func (r reader) mode(key string) int {
 	m, err := ModeValue(r.t.RawGetString(key))
 	if err != nil {
 		r.fail(key + ": " + err.Error())
@@ -274,23 +274,27 @@ func SizeValue(v lua.LValue) (string, error) {
 	return "", fmt.Errorf("number or string expected, got %s", engine.TypeName(v))
 }
 
+// NoMode is the mode of a spec that names none.
+const NoMode = -1
+
 // ModeValue reads a permission mode: a number (Lua has no octal literals, so
-// 493 or tonumber("755", 8)) or an octal string ("755", "1777").
-func ModeValue(v lua.LValue) (uint32, error) {
+// 493 or tonumber("755", 8)) or an octal string ("755", "1777"); nil is
+// NoMode. 0 is a mode like any other (no permissions at all).
+func ModeValue(v lua.LValue) (int, error) {
 	switch v := v.(type) {
 	case *lua.LNilType:
-		return 0, nil
+		return NoMode, nil
 	case lua.LNumber:
 		if v < 0 || v > 0o7777 || float64(v) != float64(int64(v)) {
 			return 0, fmt.Errorf("mode between 0 and 4095 (0o7777) expected, got %v", v)
 		}
-		return uint32(v), nil
+		return int(v), nil
 	case lua.LString:
 		m, err := strconv.ParseUint(string(v), 8, 32)
 		if err != nil || m > 0o7777 {
 			return 0, fmt.Errorf("octal mode like \"755\" expected, got %s", engine.Quote(string(v)))
 		}
-		return uint32(m), nil
+		return int(m), nil
 	}
 	return 0, fmt.Errorf("number or octal string expected, got %s", engine.TypeName(v))
 }

@@ -62,7 +62,8 @@ func TestSizeAndMode(t *testing.T) {
 			t.Errorf("SizeValue(%v) accepted", bad)
 		}
 	}
-	for in, want := range map[lua.LValue]uint32{lua.LNumber(493): 0o755, lua.LString("1777"): 0o1777, lua.LNil: 0} {
+	for in, want := range map[lua.LValue]int{lua.LNumber(493): 0o755, lua.LString("1777"): 0o1777,
+		lua.LNumber(0): 0, lua.LString("0"): 0, lua.LNil: NoMode} {
 		if got, err := ModeValue(in); err != nil || got != want {
 			t.Errorf("ModeValue(%v) = %o, %v", in, got, err)
 		}

@@ -74,13 +74,13 @@ func Remount(target string, f Flags) error {
 }
 
 // TmpfsData builds tmpfs's data string from a size ("64m", "50%", bytes)
-// and a mode (0 = the kernel's default 1777), followed by extra options.
-func TmpfsData(size string, mode uint32, extra string) string {
+// and a mode (NoMode: the kernel's default 1777), followed by extra options.
+func TmpfsData(size string, mode int, extra string) string {
 	var parts []string
 	if size != "" {
 		parts = append(parts, "size="+size)
 	}
-	if mode != 0 {
+	if mode >= 0 {
 		parts = append(parts, "mode="+strconv.FormatUint(uint64(mode), 8))
 	}
 	if extra != "" {
@@ -90,7 +90,7 @@ func TmpfsData(size string, mode uint32, extra string) string {
 }
 
 // Tmpfs mounts a tmpfs at dst: `mount -t tmpfs -o size=,mode= tmpfs dst`.
-func Tmpfs(dst, size string, mode uint32, f Flags, extra string) error {
+func Tmpfs(dst, size string, mode int, f Flags, extra string) error {
 	return Mount("tmpfs", dst, "tmpfs", f, TmpfsData(size, mode, extra))
 }
 

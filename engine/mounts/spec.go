@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/nslua/nslua/engine"
 	"golang.org/x/sys/unix"
@@ -27,7 +28,8 @@ import (
 //	          mount point; Rec for the mounts below); a missing path is skipped
 //	symlink   create a symlink at Target pointing to Source
 //	dir       create the directory Target (and its parents), Mode or 0755
-//	copy      copy the regular file Source to Target (mode kept unless Mode)
+//	copy      copy the regular file Source to Target (its mode, setuid,
+//	          setgid and sticky bits included, kept unless Mode)
 //	dev       a minimal /dev at Target: tmpfs with null, zero, full, random,
 //	          urandom and tty bound from the host, a private devpts at pts with
 //	          ptmx, a tmpfs at shm, and the fd, stdin, stdout, stderr links
@@ -39,7 +41,7 @@ type Spec struct {
 	Data   string
 	Rec    bool
 	Size   string   // tmpfs, overlay with Tmpfs
-	Mode   uint32   // tmpfs
+	Mode   int      // tmpfs, dir, copy: permission bits, or NoMode
 	Lower  []string // overlay
 	Upper  string   // overlay
 	Work   string   // overlay
@@ -95,8 +97,8 @@ func apply(s *Spec, root string, env Env) error {
 	case "dir":
 		fd, err := mkdirAll(rootfd, rel, s.Target)
 		if err == nil {
-			if s.Mode != 0 {
-				err = opErr("chmod", s.Target, unix.Fchmodat(rootfd, magic(fd), s.Mode, 0))
+			if s.Mode != NoMode {
+				err = opErr("chmod", s.Target, unix.Fchmodat(rootfd, magic(fd), uint32(s.Mode), 0))
 			}
 			unix.Close(fd)
 		}
@@ -377,9 +379,11 @@ func copyFile(rootfd int, rel string, s *Spec) error {
 	if !st.Mode().IsRegular() {
 		return engine.Errorf(unix.EINVAL, "copy", s.Source, "not a regular file")
 	}
-	mode := uint32(st.Mode().Perm())
-	if s.Mode != 0 {
-		mode = s.Mode
+	// the bits chmod(2) takes: os.FileMode keeps setuid, setgid and sticky
+	// elsewhere and Perm drops them
+	mode := st.Sys().(*syscall.Stat_t).Mode & 0o7777
+	if s.Mode != NoMode {
+		mode = uint32(s.Mode)
 	}
 	parent, base := filepath.Split(rel)
 	pfd, err := mkdirAll(rootfd, strings.TrimSuffix(parent, "/"), s.Target)
@@ -396,7 +400,7 @@ func copyFile(rootfd int, rel string, s *Spec) error {
 	if _, err := dst.ReadFrom(src); err != nil {
 		return opErr("copy", s.Source+" to "+s.Target, errors.Unwrap(err))
 	}
-	return opErr("chmod", s.Target, dst.Chmod(os.FileMode(mode)))
+	return opErr("chmod", s.Target, unix.Fchmod(int(dst.Fd()), mode))
 }
 
 // devices are the nodes of a minimal /dev (runc's default set). makeDev

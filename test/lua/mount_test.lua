@@ -192,3 +192,26 @@ function test_refused_pivot_root_leaves_the_working_directory(t)
   t:eq(after, before)
   t:eq(seen, nil, "a relative path still leads into the refused new root")
 end
+
+-- a mode of 0 is a mode, not "none given", and copy keeps (or sets) the
+-- setuid, setgid and sticky bits: stat(1) agrees with what the specs ask
+function test_apply_modes_as_stat_sees_them(t)
+  private_ns(t)
+  local d = tmpdir(t)
+  assert(os.execute("mkdir '" .. d .. "/root' && echo x > '" .. d .. "/suid' && chmod 4750 '" .. d .. "/suid'") == 0)
+  assert(mount.apply({
+    { type = "dir", target = "/d0", mode = 0 },
+    { type = "tmpfs", target = "/t0", mode = "0" },
+    { type = "copy", source = d .. "/suid", target = "/kept" },
+    { type = "copy", source = d .. "/suid", target = "/c2711", mode = "2711" },
+    { type = "copy", source = d .. "/suid", target = "/c0", mode = 0 },
+    { type = "dir", target = "/t1" },
+  }, { root = d .. "/root" }))
+  assert(mount.tmpfs(d .. "/root/t1", { mode = 0 }))
+  local want = { d0 = "0", t0 = "0", t1 = "0", kept = "4750", c2711 = "2711", c0 = "0" }
+  for name, mode in pairs(want) do
+    local f = assert(io.popen("stat -c %a '" .. d .. "/root/" .. name .. "'"))
+    t:eq(f:read("*l"), mode, name)
+    f:close()
+  end
+end
