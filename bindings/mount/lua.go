@@ -72,8 +72,14 @@ func (b binding) flags(L *lua.LState, n int) mounts.Flags {
 	return f
 }
 
-func (b binding) optFlags(L *lua.LState, n int, o *engine.Opts) mounts.Flags {
-	f, err := mounts.ParseFlags(o.String("flags", ""))
+// optFlags reads the flags= option of a function that makes a new mount
+// (a bind mount when bind is true).
+func (b binding) optFlags(L *lua.LState, n int, o *engine.Opts, bind bool) mounts.Flags {
+	s := o.String("flags", "")
+	f, err := mounts.ParseFlags(s)
+	if err == nil {
+		err = mounts.CheckNew(s, bind)
+	}
 	if err != nil {
 		o.Fail("flags", "%v", err)
 	}
@@ -119,7 +125,7 @@ func (b binding) bind(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 3)
 	src, dst := b.path(L, 1), b.path(L, 2)
 	o := b.vm.CheckOpts(L, 3, "ro", "rec", "flags")
-	f := b.optFlags(L, 3, o)
+	f := b.optFlags(L, 3, o, true)
 	if o.Bool("ro", false) {
 		f.Set |= roFlag
 		f.Clear &^= roFlag
@@ -142,7 +148,7 @@ func (b binding) tmpfs(L *lua.LState) int {
 	if err != nil {
 		o.Fail("mode", "%v", err)
 	}
-	return result(L, mounts.Tmpfs(dst, size, mode, b.optFlags(L, 2, o), ""))
+	return result(L, mounts.Tmpfs(dst, size, mode, b.optFlags(L, 2, o, false), ""))
 }
 
 // mount.proc(dst [, {pidns=, flags=}]): `mount -t proc proc dst`, showing the
@@ -152,7 +158,7 @@ func (b binding) proc(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 2)
 	dst := b.path(L, 1)
 	o := b.vm.CheckOpts(L, 2, "pidns", "flags")
-	f := b.optFlags(L, 2, o)
+	f := b.optFlags(L, 2, o, false)
 	pidns := -1
 	if o.Has("pidns") {
 		refs, err := o.ResolveNSRefOpt("pidns", engine.KindPID)
@@ -171,7 +177,7 @@ func (b binding) sysfs(L *lua.LState) int {
 	b.vm.NoMoreArgs(L, 2)
 	dst := b.path(L, 1)
 	o := b.vm.CheckOpts(L, 2, "flags")
-	return result(L, mounts.Sysfs(dst, b.optFlags(L, 2, o)))
+	return result(L, mounts.Sysfs(dst, b.optFlags(L, 2, o, false)))
 }
 
 // mount.overlay{lower=, upper=, work=, target= [, tmpfs=, size=, flags=,

@@ -150,6 +150,33 @@ var atimeModes = []struct {
 const perMount = unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC |
 	unix.MS_NOATIME | unix.MS_NODIRATIME | unix.MS_RELATIME | unix.MS_STRICTATIME | unix.MS_NOSYMFOLLOW
 
+// operations are the flag words that name what mount(2) does (remount, bind,
+// move, a propagation change) rather than how the new mount behaves.
+const operations = unix.MS_REMOUNT | unix.MS_BIND | unix.MS_MOVE | unix.MS_REC |
+	unix.MS_PRIVATE | unix.MS_SHARED | unix.MS_SLAVE | unix.MS_UNBINDABLE
+
+// CheckNew refuses the flag words of s (as ParseFlags or SplitOptions
+// read them; other words are left to them) that cannot describe a new
+// mount: the operation words (bind, move, remount, rec, propagation), which
+// belong to mount.mount, and for a bind mount (bind true) also the
+// file-system flags (sync, mand, lazytime, ...) that a bind cannot change.
+// The error names the first word refused.
+func CheckNew(s string, bind bool) error {
+	for _, w := range strings.Split(s, ",") {
+		w = strings.TrimSpace(w)
+		b, ok := flagNames[w]
+		switch {
+		case !ok:
+		case b.bits&operations != 0:
+			return fmt.Errorf("mount flag %q is not a flag of a new mount (mount.mount, mount.bind and mount.propagation do that)", w)
+		case bind && b.bits&^perMount != 0:
+			return fmt.Errorf("mount flag %q cannot change on a bind mount (only ro, rw, nosuid, suid, nodev, dev, "+
+				"noexec, exec, noatime, relatime, strictatime, nodiratime, nosymfollow can)", w)
+		}
+	}
+	return nil
+}
+
 // mountAttr turns per-mount flags into a mount_setattr request: bits set,
 // bits cleared, and the atime mode when one was named.
 func (f Flags) mountAttr() (unix.MountAttr, bool) {

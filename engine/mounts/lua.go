@@ -127,6 +127,15 @@ func SpecFromLua(t *lua.LTable, fail func(string)) Spec {
 		}
 		s.Data = data
 	}
+	switch s.Type {
+	case "mask", "symlink", "dir", "copy", "dev":
+	default:
+		for _, k := range []string{"flags", "options"} {
+			if err := CheckNew(r.str(k), s.Type == "bind" || s.Type == "readonly"); err != nil {
+				fail(k + ": " + err.Error())
+			}
+		}
+	}
 	if r.boolean("ro") {
 		s.Flags.Set |= unix.MS_RDONLY
 		s.Flags.Clear &^= unix.MS_RDONLY

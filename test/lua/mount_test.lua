@@ -75,6 +75,31 @@ function test_apply_checks_every_spec_before_mounting(t)
   t:fails(function() mount.apply({ "tmpfs" }) end, "specs[1]: mount spec table expected, got string")
   t:fails(function() mount.apply({ x = {} }) end, "a list of mount specs expected")
   t:fails(function() mount.apply({}, { rooot = "/" }) end, 'unknown option "rooot"')
+  t:fails(function() mount.apply({ { type = "tmpfs", target = "/t", options = "bind,size=1m" } }) end,
+    'specs[1]: options: mount flag "bind" is not a flag of a new mount')
+  t:fails(function() mount.apply({ { source = "/a", target = "/t", flags = "ro,sync" } }) end,
+    'specs[1]: flags: mount flag "sync" cannot change on a bind mount')
+end
+
+-- flags = that no new mount can have raise before anything is mounted,
+-- naming the word: before, "move" made tmpfs move a mount, "rbind" made
+-- proc a bind of the path "proc", and "sync" on a bind failed with EINVAL
+-- after binding and unbinding
+function test_new_mounts_refuse_operation_flags(t)
+  private_ns(t)
+  local d = tmpdir(t)
+  assert(os.execute("mkdir '" .. d .. "/a' '" .. d .. "/b'") == 0)
+  local before = #mount.list()
+  t:fails(function() mount.tmpfs(d .. "/a", { flags = "ro,move" }) end,
+    'option "flags": mount flag "move" is not a flag of a new mount')
+  t:fails(function() mount.proc(d .. "/a", { flags = "rbind" }) end, 'mount flag "rbind" is not')
+  t:fails(function() mount.sysfs(d .. "/a", { flags = "rprivate" }) end, 'mount flag "rprivate" is not')
+  t:fails(function() mount.overlay { lower = d .. "/a", tmpfs = true, target = d .. "/b", flags = "remount" } end,
+    'flags: mount flag "remount" is not')
+  t:fails(function() mount.bind(d .. "/a", d .. "/b", { flags = "nosuid,sync" }) end,
+    'mount flag "sync" cannot change on a bind mount')
+  t:eq(#mount.list(), before, "something was mounted")
+  t:ok(mount.bind(d .. "/a", d .. "/b", { flags = "nosuid,nodev,noatime" }))
 end
 
 function test_mounts_stay_in_the_private_namespace(t)
