@@ -26,7 +26,8 @@ import (
 // childGrace is how long a child has to end after the forwarded signal.
 const childGrace = 2 * time.Second
 
-// interruptibleChildren replaces os.execute and wraps io.popen.
+// interruptibleChildren replaces os.execute and io.popen, and wraps the
+// file methods that treat a popen pipe as C Lua does (popen.go).
 func (vm *VM) interruptibleChildren() {
 	L := vm.L
 	if oslib, ok := L.GetGlobal("os").(*lua.LTable); ok {
@@ -46,26 +47,40 @@ func (vm *VM) interruptibleChildren() {
 		if mode != "r" && mode != "w" {
 			L.RaiseError("bad argument #2 to 'popen' (invalid mode %s: \"r\" or \"w\" expected)", Quote(mode))
 		}
-		ud, c, err := popen(L, ft, cmd, mode)
+		ud, err := popen(L, ft, cmd, mode, func(pid int) <-chan struct{} {
+			return vm.forwardStops(L, pid, nil)
+		})
 		if err != nil {
 			L.Push(lua.LNil)
 			L.Push(lua.LString(err.Error()))
 			return 2
 		}
-		vm.forwardStops(L, c.Process.Pid, nil)
 		L.Push(ud)
 		return 1
 	}))
-	// close() of a "w" pipe ends the child's input first (popen.go)
-	closing := func(orig lua.LValue) lua.LValue {
+	// close() of a pipe: not twice, and a "w" child's input ends first;
+	// io.close() without a file closes the default output, which io.output
+	// may have made a pipe
+	output, _ := iolib.RawGetString("output").(*lua.LFunction)
+	closing := func(orig lua.LValue, defaultOutput bool) lua.LValue {
 		fn, ok := orig.(*lua.LFunction)
 		if !ok {
 			return orig
 		}
 		return L.NewFunction(func(L *lua.LState) int {
 			top := L.GetTop()
-			if top >= 1 {
-				endInput(L.Get(1))
+			file := L.Get(1)
+			if top == 0 && defaultOutput && output != nil {
+				L.Push(output)
+				L.Call(0, 1)
+				file = L.Get(-1)
+				L.Pop(1)
+			}
+			if p, ok := pipeOf(file); ok {
+				if p.closed() {
+					L.RaiseError("bad argument #1 to 'close' (file is closed)")
+				}
+				p.endInput()
 			}
 			L.Push(fn)
 			for i := 1; i <= top; i++ {
@@ -75,18 +90,56 @@ func (vm *VM) interruptibleChildren() {
 			return L.GetTop() - top
 		})
 	}
-	iolib.RawSetString("close", closing(iolib.RawGetString("close")))
-	if mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable); ok {
-		if methods, ok := mt.RawGetString("__index").(*lua.LTable); ok {
-			methods.RawSetString("close", closing(methods.RawGetString("close")))
-		}
+	iolib.RawSetString("close", closing(iolib.RawGetString("close"), true))
+	mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
+	if !ok {
+		return
+	}
+	methods, ok := mt.RawGetString("__index").(*lua.LTable)
+	if !ok {
+		return
+	}
+	methods.RawSetString("close", closing(methods.RawGetString("close"), false))
+	// setvbuf on a pipe: gopher-lua's made a new pipe to a child that is
+	// running already, failed, and left the file without its writer (a
+	// "w" child then never saw the end of its input). Writes to a pipe go
+	// straight through; the mode is checked and accepted, as C Lua does.
+	if setvbuf, ok := methods.RawGetString("setvbuf").(*lua.LFunction); ok {
+		methods.RawSetString("setvbuf", L.NewFunction(func(L *lua.LState) int {
+			p, ok := pipeOf(L.Get(1))
+			if !ok {
+				top := L.GetTop()
+				L.Push(setvbuf)
+				for i := 1; i <= top; i++ {
+					L.Push(L.Get(i))
+				}
+				L.Call(top, lua.MultRet)
+				return L.GetTop() - top
+			}
+			if p.closed() {
+				L.RaiseError("bad argument #1 to 'setvbuf' (file is closed)")
+			}
+			switch mode := L.CheckString(2); mode {
+			case "no", "full", "line":
+			default:
+				L.RaiseError("bad argument #2 to 'setvbuf' (invalid option %s: \"no\", \"full\" or \"line\" expected)", Quote(mode))
+			}
+			L.OptInt(3, 0)
+			L.Push(lua.LTrue)
+			return 1
+		}))
 	}
 }
 
 // osExecute is os.execute(command) as gopher-lua has it — /bin/sh -c
 // command with nslua's standard input, output and error; 0 when it exited
-// with 0, else 1 — waiting as the comment above says.
+// with 0, else 1 — waiting as the comment above says. Without a command it
+// says whether a shell is there, as C Lua does (true or false).
 func (vm *VM) osExecute(L *lua.LState) int {
+	if L.GetTop() == 0 {
+		L.Push(lua.LBool(unix.Access("/bin/sh", unix.X_OK) == nil))
+		return 1
+	}
 	cmd := L.CheckString(1)
 	p, err := os.StartProcess("/bin/sh", []string{"/bin/sh", "-c", cmd},
 		&os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}})
@@ -106,32 +159,49 @@ func (vm *VM) osExecute(L *lua.LState) int {
 	return 1
 }
 
-// forwardStops watches the running chunk's context for the child pid:
-// when SIGTERM or SIGHUP cancels it, the child and its descendants get that
-// signal, then SIGKILL after childGrace. The child is held by a pidfd, so a
-// reused pid is never signalled; the watch ends when done closes or the
-// child exits.
-func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) {
-	ctx := L.Context()
-	if ctx == nil {
-		return
-	}
-	pidfd, err := unix.PidfdOpen(pid, 0)
+// forwardStops holds the child pid by a pidfd and returns a channel that
+// closes when the child exits (nil if the pidfd cannot be had). Meanwhile
+// it watches the running chunk's context: when SIGTERM or SIGHUP cancels
+// it, the child and its descendants get that signal, then SIGKILL after
+// childGrace. A pidfd is never a reused pid; the watch ends when done
+// closes or the child exits. The pidfd waits in Go's netpoller, so a child
+// being watched holds no OS thread (a thousand open pipes, not a thousand
+// threads).
+func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) <-chan struct{} {
+	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
-		return
+		return nil
+	}
+	pidfd := os.NewFile(uintptr(fd), "pidfd")
+	rc, err := pidfd.SyscallConn()
+	if err != nil {
+		pidfd.Close()
+		return nil
 	}
 	exited := make(chan struct{})
 	go func() {
 		defer close(exited)
-		for {
-			_, err := unix.Poll([]unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}, -1)
-			if err != unix.EINTR {
-				return
-			}
+		gone := func(fd uintptr) bool {
+			n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
+			return n > 0 || (err != nil && err != unix.EINTR)
+		}
+		if rc.Read(gone) != nil { // not in the netpoller: wait on a thread
+			_ = rc.Control(func(fd uintptr) {
+				for {
+					n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+					if n > 0 || (err != nil && err != unix.EINTR) {
+						return
+					}
+				}
+			})
 		}
 	}()
+	ctx := L.Context()
 	go func() {
-		defer func() { <-exited; unix.Close(pidfd) }()
+		defer func() { <-exited; pidfd.Close() }()
+		if ctx == nil {
+			return
+		}
 		select {
 		case <-done:
 			return
@@ -143,22 +213,23 @@ func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) {
 		if !ok || (sig != unix.SIGTERM && sig != unix.SIGHUP) {
 			return
 		}
-		signalTree(pidfd, pid, sig)
+		signalTree(rc, pid, sig)
 		select {
 		case <-exited:
 		case <-done:
 		case <-time.After(childGrace):
-			signalTree(pidfd, pid, unix.SIGKILL)
+			signalTree(rc, pid, unix.SIGKILL)
 		}
 	}()
+	return exited
 }
 
 // signalTree sends sig to the child held by pidfd and to the processes
 // below it, all listed before any is signalled (a child that dies first
 // would hand its own to init).
-func signalTree(pidfd, pid int, sig syscall.Signal) {
+func signalTree(pidfd syscall.RawConn, pid int, sig syscall.Signal) {
 	below := descendants(pid)
-	_ = unix.PidfdSendSignal(pidfd, sig, nil, 0)
+	_ = pidfd.Control(func(fd uintptr) { _ = unix.PidfdSendSignal(int(fd), sig, nil, 0) })
 	for _, d := range below {
 		_ = unix.Kill(d, sig)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/sys/unix"
@@ -497,5 +498,49 @@ func TestPopenKnowsGopherLuasFile(t *testing.T) {
 	defer vm.Close()
 	if fileType(vm.L) == nil {
 		t.Fatal("gopher-lua's file object has another layout: update lFileFields in popen.go")
+	}
+}
+
+// TestPopenAndExecuteWatchers drives the goroutines that watch the children
+// of io.popen and os.execute (run with -race): dropped pipes are reaped
+// after a collection, and SIGTERM reaches a child of os.execute, so the
+// call returns long before the child's 30 s.
+func TestPopenAndExecuteWatchers(t *testing.T) {
+	vm := New(nil, nil)
+	defer vm.Close()
+	err := vm.DoString(`
+for i = 1, 20 do io.popen("echo x"):read("*a") end
+for i = 1, 20 do io.popen("cat >/dev/null", "w"):write("x") end
+collectgarbage() collectgarbage()`, "popen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	children := func() int {
+		n := 0
+		tasks, _ := os.ReadDir("/proc/self/task")
+		for _, task := range tasks {
+			b, _ := os.ReadFile("/proc/self/task/" + task.Name() + "/children")
+			n += len(strings.Fields(string(b)))
+		}
+		return n
+	}
+	for end := time.Now().Add(20 * time.Second); children() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d children of dropped pipes not reaped", children())
+		}
+	}
+	vm.NewChunkContext()
+	go func() {
+		for children() == 0 {
+			time.Sleep(5 * time.Millisecond) // polling for the child, not synchronisation
+		}
+		vm.Interrupt(syscall.SIGTERM)
+	}()
+	start := time.Now()
+	if err := vm.DoString(`os.execute("sleep 30")`, "execute"); err == nil {
+		t.Error("os.execute interrupted by SIGTERM: no error")
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("os.execute returned after %v: SIGTERM did not reach sleep", d)
 	}
 }
