@@ -826,6 +826,15 @@ func (b *binding) finish(L *lua.LState, p *process, timeout float64) int {
 	if err := await(p.Done(), "still running"); err != nil {
 		return engine.Fail(L, err)
 	}
+	if p.SharesTerminalSignals() && p.Status().Signal == int(unix.SIGINT) {
+		// the terminal's Ctrl-C, which nslua got too: its handler may not
+		// have run yet, and the script (or REPL chunk) must end as
+		// interrupted, not go on with this result
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	for _, x := range outs {
 		if x.o == nil {
 			continue

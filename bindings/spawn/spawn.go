@@ -181,6 +181,11 @@ type Status struct {
 	TimedOut bool
 }
 
+// SharesTerminalSignals reports whether the child stays in nslua's process
+// group (a child reading nslua's foreground terminal, see Process): the
+// terminal's Ctrl-C then reaches both at once.
+func (p *Process) SharesTerminalSignals() bool { return !p.group }
+
 // Status returns the exit status; valid once Done is closed.
 func (p *Process) Status() Status {
 	s := Status{TimedOut: p.timedOut.Load()}
