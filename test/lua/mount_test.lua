@@ -14,9 +14,14 @@ local function tmpdir(t)
   os.remove(p)
   assert(os.execute("mkdir -p " .. p) == 0)
   t:cleanup(function()
-    -- what a test mounted there (and below) first, or rm fails with EBUSY
-    -- and leaves the directory behind
-    while mount.umount(p, { detach = true }) do end
+    -- what a test mounted there and below first, deepest first, or rm
+    -- fails with EBUSY and leaves the directory behind
+    local below = {}
+    for _, m in ipairs(mount.list() or {}) do
+      if m.target == p or m.target:sub(1, #p + 1) == p .. "/" then below[#below + 1] = m.target end
+    end
+    table.sort(below, function(a, b) return #a > #b end)
+    for _, target in ipairs(below) do mount.umount(target, { detach = true }) end
     os.execute("rm -rf " .. p)
   end)
   return p
