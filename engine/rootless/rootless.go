@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -90,9 +91,8 @@ func Reexec(argv0 string, args []string) int {
 		// foreground with it, as a shell gives a job: Ctrl-C, Ctrl-Z and
 		// window changes then reach the child alone, once, and what this
 		// process receives (kill from elsewhere) is forwarded once.
-		// SIGTTOU is ignored so that this process, now in the background,
-		// may take the terminal back and write to it.
-		signal.Ignore(syscall.SIGTTOU)
+		// (The child takes the foreground before it unblocks signals, so
+		// it needs no SIGTTOU ignored for that.)
 		cmd.SysProcAttr.Setpgid = true
 		cmd.SysProcAttr.Foreground = true
 		cmd.SysProcAttr.Ctty = tty
@@ -106,6 +106,14 @@ func Reexec(argv0 string, args []string) int {
 	}
 	pid := cmd.Process.Pid
 	if tty >= 0 {
+		// Only now, so that the child (and every program it runs) does
+		// not inherit them ignored, as it would across fork and exec:
+		// SIGTTOU, so that this process, in the background, may take the
+		// terminal back; SIGTSTP, so that the child's line editor, which
+		// suspends itself by signalling its parent too (a shell, it
+		// assumes: chzyer/readline), does not stop this process behind
+		// wait's back.
+		signal.Ignore(syscall.SIGTTOU, syscall.SIGTSTP)
 		defer setForeground(tty, unix.Getpgrp())
 	}
 	if sync != nil {
@@ -150,11 +158,25 @@ func wait(pid, tty int) int {
 			return 128 + int(ws.Signal())
 		case ws.Stopped() && tty >= 0:
 			setForeground(tty, unix.Getpgrp())
-			unix.Kill(0, unix.SIGTSTP) // stops here until the shell continues us
+			stopSelf() // until the shell continues us (fg, bg)
 			setForeground(tty, pid)
 			unix.Kill(-pid, unix.SIGCONT)
 		}
 	}
+}
+
+// stopSelf stops this process as Ctrl-Z stops a job (the shell then reports
+// it "Stopped"), while SIGTSTP is otherwise ignored here: its default action
+// is restored for the one signal and the signal ignored again once the shell
+// continued us. The kernel discards it, as for any job, when no shell could
+// continue us (an orphaned process group). Go's os/signal cannot give back a
+// default action once it ignored a signal, hence the direct rt_sigaction: an
+// all-zero struct sigaction is SIG_DFL on every architecture.
+func stopSelf() {
+	var dfl [4]uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGTSTP), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	unix.Kill(0, unix.SIGTSTP) // the main thread takes it on the way out of kill
+	signal.Ignore(syscall.SIGTSTP)
 }
 
 // foregroundTerminal returns which of fds 0, 1, 2 is a terminal whose
