@@ -631,9 +631,7 @@ func TestRootlessJobControl(t *testing.T) {
 		print("resumed")`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := p.command(context.Background(), []string{"TERM=xterm", "PS1=SH$ "})
-	cmd.Path, cmd.Args = "/bin/bash", []string{"bash", "--norc", "--noprofile", "-i"}
-	rt := startOnPTY(t, cmd, 200, "SH$ ")
+	rt := startShellAs(t, p)
 	rt.send(p.bin + " --rootless " + script + "\r")
 	rt.expect("Stopped")
 	rt.expect("SH$ ")
@@ -646,6 +644,44 @@ func TestRootlessJobControl(t *testing.T) {
 	if code := rt.exitCode(); code != 0 {
 		t.Errorf("bash: exit %d", code)
 	}
+}
+
+// A stopped rootless nslua continued in the background (bg) leaves the
+// terminal to the shell, as any job does.
+func TestRootlessJobControlBackground(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	rt := startShellAs(t, p)
+	rt.send(p.bin + ` --rootless -e 'print("run" .. "ning") io.stdout:flush() while true do end'` + "\r")
+	rt.expect("running")
+	rt.send("\x1a")
+	rt.expect("Stopped")
+	rt.expect("SH$ ")
+	rt.send("bg\r")
+	rt.expect("SH$ ")
+	rt.send("echo still-$((40 + 2))\r")
+	rt.expect("still-42")
+	rt.expect("SH$ ")
+	// the terminal's foreground, as ps's TPGID reads it: the shell's group
+	shell, _ := statPgrp(t, rt.cmd.Process.Pid)
+	if _, tpgid := statPgrp(t, rt.cmd.Process.Pid); tpgid != shell {
+		t.Errorf("after bg the terminal's foreground group is %d, want the shell's %d", tpgid, shell)
+	}
+	rt.send("kill %1; wait %1; echo rc=$?\r")
+	rt.expect("rc=143")
+	rt.send("exit\r")
+	if code := rt.exitCode(); code != 0 {
+		t.Errorf("bash: exit %d", code)
+	}
+}
+
+// startShellAs starts an interactive bash as the test user on a pty, with
+// job control, and waits for its prompt "SH$ ".
+func startShellAs(t *testing.T, p *unpriv) *replTerm {
+	t.Helper()
+	cmd := p.command(context.Background(), []string{"TERM=xterm", "PS1=SH$ "})
+	cmd.Path, cmd.Args = "/bin/bash", []string{"bash", "--norc", "--noprofile", "-i"}
+	return startOnPTY(t, cmd, 200, "SH$ ")
 }
 
 // The programs a rootless nslua runs on a terminal get the signal

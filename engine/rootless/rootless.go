@@ -114,7 +114,13 @@ func Reexec(argv0 string, args []string) int {
 		// assumes: chzyer/readline), does not stop this process behind
 		// wait's back.
 		signal.Ignore(syscall.SIGTTOU, syscall.SIGTSTP)
-		defer setForeground(tty, unix.Getpgrp())
+		defer func() {
+			// the terminal back to this job's group, unless the job
+			// ended in the background (bg): the shell has it then
+			if foreground(tty) == pid {
+				setForeground(tty, unix.Getpgrp())
+			}
+		}()
 	}
 	if sync != nil {
 		cmd.ExtraFiles[0].Close()
@@ -138,8 +144,11 @@ func Reexec(argv0 string, args []string) int {
 // wait reaps the child and returns its exit code. With the terminal handed
 // to the child, it also does a shell's part when the child stops (Ctrl-Z):
 // it takes the terminal back and stops itself, so that the user's shell sees
-// the job stopped; when the shell continues it, it hands the terminal to the
-// child again and continues the child too.
+// the job stopped; when the shell continues it, it continues the child too,
+// and hands it the terminal again only when the shell gave the terminal to
+// this job (fg), not when it continued it in the background (bg): the
+// terminal is then the shell's, and a background job that reads it stops
+// again, as any job does.
 func wait(pid, tty int) int {
 	for {
 		var ws unix.WaitStatus
@@ -157,9 +166,13 @@ func wait(pid, tty int) int {
 		case ws.Signaled():
 			return 128 + int(ws.Signal())
 		case ws.Stopped() && tty >= 0:
-			setForeground(tty, unix.Getpgrp())
+			if foreground(tty) == pid {
+				setForeground(tty, unix.Getpgrp())
+			}
 			stopSelf() // until the shell continues us (fg, bg)
-			setForeground(tty, pid)
+			if foreground(tty) == unix.Getpgrp() {
+				setForeground(tty, pid)
+			}
 			unix.Kill(-pid, unix.SIGCONT)
 		}
 	}
@@ -189,6 +202,16 @@ func foregroundTerminal() int {
 		}
 	}
 	return -1
+}
+
+// foreground returns the terminal's foreground process group, -1 when it
+// cannot be read.
+func foreground(tty int) int {
+	fg, err := unix.IoctlGetInt(tty, unix.TIOCGPGRP)
+	if err != nil {
+		return -1
+	}
+	return fg
 }
 
 func setForeground(tty, pgrp int) {
