@@ -616,6 +616,102 @@ func TestRootlessTerminal(t *testing.T) {
 	sigtermAtPrompt(t, rt)
 }
 
+// Job control from the user's shell: a rootless nslua stopped on a terminal
+// is one job that a single fg resumes. The line editor of the REPL suspends
+// itself for Ctrl-Z by signalling its parent too, as if that were the shell
+// (chzyer/readline); the script below does the same, so the waiting parent
+// gets a SIGTSTP of its own while its child stops.
+func TestRootlessJobControl(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	script := filepath.Join(p.dir, "tstp.lua")
+	if err := os.WriteFile(script, []byte(`
+		local pid, ppid = io.open("/proc/self/stat"):read("*a"):match("^(%d+) %b() %a (%d+)")
+		os.execute("kill -TSTP " .. ppid .. " " .. pid)
+		print("resumed")`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rt := startShellAs(t, p)
+	rt.send(p.bin + " --rootless " + script + "\r")
+	rt.expect("Stopped")
+	rt.expect("SH$ ")
+	rt.send("fg\r")
+	rt.expect("resumed")
+	rt.expect("SH$ ")
+	rt.send("echo rc=$?\r")
+	rt.expect("rc=0")
+	rt.send("exit\r")
+	if code := rt.exitCode(); code != 0 {
+		t.Errorf("bash: exit %d", code)
+	}
+}
+
+// A stopped rootless nslua continued in the background (bg) leaves the
+// terminal to the shell, as any job does.
+func TestRootlessJobControlBackground(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	rt := startShellAs(t, p)
+	rt.send(p.bin + ` --rootless -e 'print("run" .. "ning") io.stdout:flush() while true do end'` + "\r")
+	rt.expect("running")
+	rt.send("\x1a")
+	rt.expect("Stopped")
+	rt.expect("SH$ ")
+	rt.send("bg\r")
+	rt.expect("SH$ ")
+	rt.send("echo still-$((40 + 2))\r")
+	rt.expect("still-42")
+	rt.expect("SH$ ")
+	// the terminal's foreground, as ps's TPGID reads it: the shell's group
+	shell, _ := statPgrp(t, rt.cmd.Process.Pid)
+	if _, tpgid := statPgrp(t, rt.cmd.Process.Pid); tpgid != shell {
+		t.Errorf("after bg the terminal's foreground group is %d, want the shell's %d", tpgid, shell)
+	}
+	rt.send("kill %1; wait %1; echo rc=$?\r")
+	rt.expect("rc=143")
+	rt.send("exit\r")
+	if code := rt.exitCode(); code != 0 {
+		t.Errorf("bash: exit %d", code)
+	}
+}
+
+// startShellAs starts an interactive bash as the test user on a pty, with
+// job control, and waits for its prompt "SH$ ".
+func startShellAs(t *testing.T, p *unpriv) *replTerm {
+	t.Helper()
+	cmd := p.command(context.Background(), []string{"TERM=xterm", "PS1=SH$ "})
+	cmd.Path, cmd.Args = "/bin/bash", []string{"bash", "--norc", "--noprofile", "-i"}
+	return startOnPTY(t, cmd, 200, "SH$ ")
+}
+
+// The programs a rootless nslua runs on a terminal get the signal
+// dispositions they get from nslua as root: none ignored that the user's
+// shell did not ignore (the waiting parent ignores SIGTTOU and SIGTSTP for
+// its own work, and must not hand that on across fork and exec).
+func TestRootlessChildSignals(t *testing.T) {
+	harness.NoLeaks(t)
+	p := newUnpriv(t)
+	cmd := p.command(context.Background(), []string{"TERM=xterm"}, "-e",
+		`io.write(require("proc").run{"grep", "SigIgn", "/proc/self/status"}.stdout)`)
+	rt := startOnPTY(t, cmd, 200, "SigIgn:")
+	if code := rt.exitCode(); code != 0 {
+		t.Fatalf("exit %d; the terminal shows:\n%s", code, rt.screen())
+	}
+	f := strings.Fields(rt.screen()[rt.seen:])
+	if len(f) == 0 {
+		t.Fatalf("no SigIgn mask; the terminal shows:\n%s", rt.screen())
+	}
+	mask, err := strconv.ParseUint(f[0], 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []unix.Signal{unix.SIGTTOU, unix.SIGTSTP, unix.SIGTTIN} {
+		if mask&(1<<(sig-1)) != 0 {
+			t.Errorf("the script's child ignores %s (SigIgn %s)", unix.SignalName(sig), f[0])
+		}
+	}
+}
+
 // childOf returns the only child of pid (the re-executed nslua).
 func childOf(t *testing.T, pid int) int {
 	t.Helper()

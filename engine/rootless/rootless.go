@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -90,9 +91,8 @@ func Reexec(argv0 string, args []string) int {
 		// foreground with it, as a shell gives a job: Ctrl-C, Ctrl-Z and
 		// window changes then reach the child alone, once, and what this
 		// process receives (kill from elsewhere) is forwarded once.
-		// SIGTTOU is ignored so that this process, now in the background,
-		// may take the terminal back and write to it.
-		signal.Ignore(syscall.SIGTTOU)
+		// (The child takes the foreground before it unblocks signals, so
+		// it needs no SIGTTOU ignored for that.)
 		cmd.SysProcAttr.Setpgid = true
 		cmd.SysProcAttr.Foreground = true
 		cmd.SysProcAttr.Ctty = tty
@@ -106,7 +106,21 @@ func Reexec(argv0 string, args []string) int {
 	}
 	pid := cmd.Process.Pid
 	if tty >= 0 {
-		defer setForeground(tty, unix.Getpgrp())
+		// Only now, so that the child (and every program it runs) does
+		// not inherit them ignored, as it would across fork and exec:
+		// SIGTTOU, so that this process, in the background, may take the
+		// terminal back; SIGTSTP, so that the child's line editor, which
+		// suspends itself by signalling its parent too (a shell, it
+		// assumes: chzyer/readline), does not stop this process behind
+		// wait's back.
+		signal.Ignore(syscall.SIGTTOU, syscall.SIGTSTP)
+		defer func() {
+			// the terminal back to this job's group, unless the job
+			// ended in the background (bg): the shell has it then
+			if foreground(tty) == pid {
+				setForeground(tty, unix.Getpgrp())
+			}
+		}()
 	}
 	if sync != nil {
 		cmd.ExtraFiles[0].Close()
@@ -130,8 +144,11 @@ func Reexec(argv0 string, args []string) int {
 // wait reaps the child and returns its exit code. With the terminal handed
 // to the child, it also does a shell's part when the child stops (Ctrl-Z):
 // it takes the terminal back and stops itself, so that the user's shell sees
-// the job stopped; when the shell continues it, it hands the terminal to the
-// child again and continues the child too.
+// the job stopped; when the shell continues it, it continues the child too,
+// and hands it the terminal again only when the shell gave the terminal to
+// this job (fg), not when it continued it in the background (bg): the
+// terminal is then the shell's, and a background job that reads it stops
+// again, as any job does.
 func wait(pid, tty int) int {
 	for {
 		var ws unix.WaitStatus
@@ -149,12 +166,30 @@ func wait(pid, tty int) int {
 		case ws.Signaled():
 			return 128 + int(ws.Signal())
 		case ws.Stopped() && tty >= 0:
-			setForeground(tty, unix.Getpgrp())
-			unix.Kill(0, unix.SIGTSTP) // stops here until the shell continues us
-			setForeground(tty, pid)
+			if foreground(tty) == pid {
+				setForeground(tty, unix.Getpgrp())
+			}
+			stopSelf() // until the shell continues us (fg, bg)
+			if foreground(tty) == unix.Getpgrp() {
+				setForeground(tty, pid)
+			}
 			unix.Kill(-pid, unix.SIGCONT)
 		}
 	}
+}
+
+// stopSelf stops this process as Ctrl-Z stops a job (the shell then reports
+// it "Stopped"), while SIGTSTP is otherwise ignored here: its default action
+// is restored for the one signal and the signal ignored again once the shell
+// continued us. The kernel discards it, as for any job, when no shell could
+// continue us (an orphaned process group). Go's os/signal cannot give back a
+// default action once it ignored a signal, hence the direct rt_sigaction: an
+// all-zero struct sigaction is SIG_DFL on every architecture.
+func stopSelf() {
+	var dfl [4]uint64
+	unix.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(unix.SIGTSTP), uintptr(unsafe.Pointer(&dfl)), 0, 8, 0, 0)
+	unix.Kill(0, unix.SIGTSTP) // the main thread takes it on the way out of kill
+	signal.Ignore(syscall.SIGTSTP)
 }
 
 // foregroundTerminal returns which of fds 0, 1, 2 is a terminal whose
@@ -167,6 +202,16 @@ func foregroundTerminal() int {
 		}
 	}
 	return -1
+}
+
+// foreground returns the terminal's foreground process group, -1 when it
+// cannot be read.
+func foreground(tty int) int {
+	fg, err := unix.IoctlGetInt(tty, unix.TIOCGPGRP)
+	if err != nil {
+		return -1
+	}
+	return fg
 }
 
 func setForeground(tty, pgrp int) {
