@@ -17,9 +17,18 @@ type closerList struct {
 	live  int
 }
 
+// BeforeFirstCloser has fn called once, just before the first closer is
+// registered: the command line waits there until its signal handlers are
+// in place, so that a signal never skips a closer (cmd/nslua).
+func (vm *VM) BeforeFirstCloser(fn func()) { vm.firstCloser = fn }
+
 // OnClose registers fn to run when the VM closes, unless the returned Closer
 // is closed or kept first. name says what it releases, for error messages.
 func (vm *VM) OnClose(name string, fn func() error) *Closer {
+	if gate := vm.firstCloser; gate != nil {
+		vm.firstCloser = nil
+		gate()
+	}
 	l := &vm.closers
 	c := &Closer{name: name, fn: fn, list: l, idx: len(l.items)}
 	l.items = append(l.items, c)

@@ -544,3 +544,17 @@ collectgarbage() collectgarbage()`, "popen")
 		t.Errorf("os.execute returned after %v: SIGTERM did not reach sleep", d)
 	}
 }
+
+// TestBeforeFirstCloserWaitsOnce: the command line's wait for its signal
+// handlers runs once, before the first closer exists, and never again.
+func TestBeforeFirstCloserWaitsOnce(t *testing.T) {
+	vm := New(nil, nil)
+	defer vm.Close()
+	calls, registered := 0, -1
+	vm.BeforeFirstCloser(func() { calls++; registered = vm.closers.live })
+	vm.OnClose("a", func() error { return nil })
+	vm.OnClose("b", func() error { return nil })
+	if calls != 1 || registered != 0 {
+		t.Fatalf("called %d times, with %d closers registered; want once, before any", calls, registered)
+	}
+}

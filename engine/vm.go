@@ -41,7 +41,9 @@ type VM struct {
 	releaseHooks []func(dev, ino uint64)
 	handleCount  map[nsID]int // open handles per namespace
 	netnsOpener  func() (io.Closer, error)
-	netnsConns   map[nsID]io.Closer // opened with a new netns, not yet taken (netnsconn.go)
+	firstCloser  func() // BeforeFirstCloser's
+
+	netnsConns map[nsID]io.Closer // opened with a new netns, not yet taken (netnsconn.go)
 
 	mu        sync.Mutex
 	cancel    context.CancelFunc
