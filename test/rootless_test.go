@@ -357,7 +357,9 @@ func TestRootlessExitCodes(t *testing.T) {
 }
 
 // SIGINT (Ctrl-C) and SIGTERM sent to the process the user started reach the
-// script: the closers run and the exit code is 130 / 143.
+// script: the closers run and the exit code is 130 / 143. (The script has a
+// closer, as any that made something has: nslua waits for its signal
+// handlers before the first closer, docs/nslua.md.)
 func TestRootlessSignals(t *testing.T) {
 	harness.NoLeaks(t)
 	p := newUnpriv(t)
@@ -367,15 +369,16 @@ func TestRootlessSignals(t *testing.T) {
 		msg  string
 	}{{syscall.SIGINT, 130, "interrupted"}, {syscall.SIGTERM, 143, "terminated"}} {
 		t.Run(c.sig.String(), func(t *testing.T) {
-			s := p.start(t, nil, "-e", selfPID+"while true do end")
+			s := p.start(t, nil, "-e", `require("nslua").on_exit(function() io.stderr:write("closer ran\n") end) `+
+				selfPID+"while true do end")
 			if err := s.cmd.Process.Signal(c.sig); err != nil {
 				t.Fatal(err)
 			}
 			if code := s.wait(); code != c.code {
 				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.code, s.stderr.String())
 			}
-			if !strings.Contains(s.stderr.String(), c.msg) {
-				t.Errorf("stderr %q does not say %q", s.stderr.String(), c.msg)
+			if !strings.Contains(s.stderr.String(), c.msg) || !strings.Contains(s.stderr.String(), "closer ran") {
+				t.Errorf("stderr %q does not say %q after \"closer ran\"", s.stderr.String(), c.msg)
 			}
 			waitGone(t, s.pid)
 		})
