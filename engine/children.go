@@ -82,12 +82,7 @@ func (vm *VM) interruptibleChildren() {
 				}
 				p.endInput()
 			}
-			L.Push(fn)
-			for i := 1; i <= top; i++ {
-				L.Push(L.Get(i))
-			}
-			L.Call(top, lua.MultRet)
-			return L.GetTop() - top
+			return passOn(L, fn)
 		})
 	}
 	iolib.RawSetString("close", closing(iolib.RawGetString("close"), true))

@@ -71,13 +71,7 @@ func (vm *VM) interruptibleStdin() {
 			if isStdin(L) {
 				wait(L)
 			}
-			top := L.GetTop()
-			L.Push(orig)
-			for i := 1; i <= top; i++ {
-				L.Push(L.Get(i))
-			}
-			L.Call(top, lua.MultRet)
-			return L.GetTop() - top
+			return passOn(L, orig)
 		})
 	}
 	selfIsStdin := func(L *lua.LState) bool { return isStdin(L.Get(1)) }
@@ -90,12 +84,7 @@ func (vm *VM) interruptibleStdin() {
 		return L.NewFunction(func(L *lua.LState) int {
 			stdinLines := ofStdin(L)
 			top := L.GetTop()
-			L.Push(orig)
-			for i := 1; i <= top; i++ {
-				L.Push(L.Get(i))
-			}
-			L.Call(top, lua.MultRet)
-			n := L.GetTop() - top
+			n := passOn(L, orig)
 			if !stdinLines || n == 0 {
 				return n
 			}
@@ -122,6 +111,19 @@ func (vm *VM) interruptibleStdin() {
 // bufferOf is the bufio.Reader gopher-lua reads a file through (the
 // unexported field reader of its lFile), to know whether a read can be
 // answered without the file; nil when it cannot be found.
+// passOn calls fn with the arguments of the Go function running now (a
+// wrapper around one of gopher-lua's) and leaves its results on the stack
+// above them: the wrapper returns the count.
+func passOn(L *lua.LState, fn *lua.LFunction) int {
+	top := L.GetTop()
+	L.Push(fn)
+	for i := 1; i <= top; i++ {
+		L.Push(L.Get(i))
+	}
+	L.Call(top, lua.MultRet)
+	return L.GetTop() - top
+}
+
 func bufferOf(ud *lua.LUserData) *bufio.Reader {
 	v := reflect.ValueOf(ud.Value)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {

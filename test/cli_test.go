@@ -298,17 +298,7 @@ local f = assert(io.open(arg[1], "w")); f:close()
 			defer stdin.Close()
 			var stderr strings.Builder
 			cmd.Stderr = &stderr
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			t.Cleanup(func() {
-				if cmd.ProcessState == nil {
-					cmd.Process.Kill()
-					<-done
-				}
-			})
+			done := startWatched(t, cmd)
 			waitFor(t, 30*time.Second, "the script to start its loop", func() bool {
 				_, err := os.Stat(ready)
 				return err == nil
@@ -597,17 +587,7 @@ require("nslua").on_exit(function()
 end)
 `+wait+"\n")
 				cmd := exec.Command(harness.Bin(), s, mark)
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				t.Cleanup(func() {
-					if cmd.ProcessState == nil {
-						cmd.Process.Kill()
-						<-done
-					}
-				})
+				done := startWatched(t, cmd)
 				var sleep int
 				waitFor(t, 30*time.Second, "the sleep below nslua", func() bool {
 					sleep = findBelow(cmd.Process.Pid, "sleep")
@@ -637,6 +617,24 @@ end)
 			})
 		}
 	}
+}
+
+// startWatched starts cmd and returns where its Wait's result arrives; if
+// the test ends first, the process (the test's own, by pid) is killed.
+func startWatched(t *testing.T, cmd *exec.Cmd) <-chan error {
+	t.Helper()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return done
 }
 
 // findBelow returns the pid of a process called comm below pid, or 0.
