@@ -27,7 +27,8 @@ func (vm *VM) SetNetnsOpener(fn func() (io.Closer, error)) { vm.netnsOpener = fn
 func (vm *VM) NetnsOpener() func() (io.Closer, error) { return vm.netnsOpener }
 
 // KeepNetnsConn keeps c, opened by the opener inside the network namespace
-// h refers to (nil when making the handle failed: c is closed), until TakeNetnsConn asks for it or the namespace is released.
+// h refers to, until TakeNetnsConn asks for it or the namespace is
+// released. With h nil (making the handle failed) c is closed.
 func (vm *VM) KeepNetnsConn(h *Handle, c io.Closer) {
 	if c == nil {
 		return
