@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -155,13 +156,15 @@ func (vm *VM) osExecute(L *lua.LState) int {
 }
 
 // forwardStops holds the child pid by a pidfd and returns a channel that
-// closes when the child exits (nil if the pidfd cannot be had). Meanwhile
-// it watches the running chunk's context: when SIGTERM or SIGHUP cancels
-// it, the child and its descendants get that signal, then SIGKILL after
-// childGrace. A pidfd is never a reused pid; the watch ends when done
-// closes or the child exits. The pidfd waits in Go's netpoller, so a child
-// being watched holds no OS thread (a thousand open pipes, not a thousand
-// threads).
+// closes when the child exits (nil if the pidfd cannot be had). Until then
+// (or until done closes) the child is on the VM's list of watched children:
+// when SIGTERM or SIGHUP interrupts the VM, Interrupt itself passes the
+// signal on to it and the processes below it, before the script can go on
+// and nslua exit (from a goroutine watching the context, a fast exit could
+// come first and leave them running), then SIGKILL after childGrace, which
+// VM.Close waits for. A pidfd is never a reused pid. The pidfd waits in
+// Go's netpoller, so a child being watched holds no OS thread (a thousand
+// open pipes, not a thousand threads).
 func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) <-chan struct{} {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
@@ -173,9 +176,9 @@ func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) <-chan 
 		pidfd.Close()
 		return nil
 	}
-	exited := make(chan struct{})
+	w := &watched{pid: pid, rc: rc, exited: make(chan struct{})}
 	go func() {
-		defer close(exited)
+		defer close(w.exited)
 		gone := func(fd uintptr) bool {
 			n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 0)
 			return n > 0 || (err != nil && err != unix.EINTR)
@@ -191,43 +194,98 @@ func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) <-chan 
 			})
 		}
 	}()
-	ctx := L.Context()
+	vm.watch(w)
 	go func() {
-		defer func() { <-exited; pidfd.Close() }()
-		if ctx == nil {
-			return
-		}
 		select {
 		case <-done:
-			return
-		case <-exited:
-			return
-		case <-ctx.Done():
+		case <-w.exited:
 		}
-		sig, ok := vm.Interrupted().(syscall.Signal)
-		if !ok || (sig != unix.SIGTERM && sig != unix.SIGHUP) {
-			return
-		}
-		signalTree(rc, pid, sig)
-		select {
-		case <-exited:
-		case <-done:
-		case <-time.After(childGrace):
-			signalTree(rc, pid, unix.SIGKILL)
-		}
+		vm.unwatch(w)
+		<-w.exited
+		w.busy.Wait() // a stop in progress still signals through the pidfd
+		pidfd.Close()
 	}()
-	return exited
+	return w.exited
 }
 
-// signalTree sends sig to the child held by pidfd and to the processes
-// below it, all listed before any is signalled (a child that dies first
-// would hand its own to init).
+// watched is a child of os.execute or io.popen while it runs.
+type watched struct {
+	pid    int
+	rc     syscall.RawConn
+	exited chan struct{}
+	busy   sync.WaitGroup // stops in progress
+}
+
+// watch puts w on the list, or stops it at once when a SIGTERM or SIGHUP
+// came before it was there (it was started meanwhile). Both under vm.mu
+// with Interrupt's toStop: either one sees the other.
+func (vm *VM) watch(w *watched) {
+	vm.mu.Lock()
+	if vm.watched == nil {
+		vm.watched = map[*watched]bool{}
+	}
+	vm.watched[w] = true
+	stops := vm.stopsFor(vm.interrupt, []*watched{w})
+	vm.mu.Unlock()
+	stops()
+}
+
+func (vm *VM) unwatch(w *watched) {
+	vm.mu.Lock()
+	defer vm.mu.Unlock()
+	delete(vm.watched, w)
+}
+
+// toStop is, for Interrupt (vm.mu held), what passes sig on to every
+// watched child: nothing unless sig is SIGTERM or SIGHUP.
+func (vm *VM) toStop(sig os.Signal) func() {
+	ws := make([]*watched, 0, len(vm.watched))
+	for w := range vm.watched {
+		ws = append(ws, w)
+	}
+	return vm.stopsFor(sig, ws)
+}
+
+// stopsFor (vm.mu held) returns what passes sig (SIGTERM, SIGHUP; else
+// nothing) on to the children ws and the processes below them, and SIGKILL
+// childGrace later to those still there; vm.stopping counts the grace
+// periods running. Run it after unlocking.
+func (vm *VM) stopsFor(sig os.Signal, ws []*watched) func() {
+	s, ok := sig.(syscall.Signal)
+	if !ok || (s != unix.SIGTERM && s != unix.SIGHUP) || len(ws) == 0 {
+		return func() {}
+	}
+	for _, w := range ws {
+		w.busy.Add(1)
+		vm.stopping.Add(1)
+	}
+	return func() {
+		for _, w := range ws {
+			signalTree(w.rc, w.pid, s)
+			go func(w *watched) {
+				defer vm.stopping.Done()
+				defer w.busy.Done()
+				select {
+				case <-w.exited:
+				case <-time.After(childGrace):
+					signalTree(w.rc, w.pid, unix.SIGKILL)
+				}
+			}(w)
+		}
+	}
+}
+
+// signalTree sends sig to the processes below the child held by pidfd,
+// then to the child: all are listed before any is signalled (a child that
+// dies first would hand its own to init), and the child comes last because
+// its end lets the script go on and nslua exit, which must not come before
+// the others have their signal (`sh -c "sleep 60; true"` left the sleep).
 func signalTree(pidfd syscall.RawConn, pid int, sig syscall.Signal) {
 	below := descendants(pid)
-	_ = pidfd.Control(func(fd uintptr) { _ = unix.PidfdSendSignal(int(fd), sig, nil, 0) })
 	for _, d := range below {
 		_ = unix.Kill(d, sig)
 	}
+	_ = pidfd.Control(func(fd uintptr) { _ = unix.PidfdSendSignal(int(fd), sig, nil, 0) })
 }
 
 // descendants lists the processes below pid, from /proc/PID/task/*/children.

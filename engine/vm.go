@@ -41,7 +41,9 @@ type VM struct {
 	releaseHooks []func(dev, ino uint64)
 	handleCount  map[nsID]int // open handles per namespace
 	netnsOpener  func() (io.Closer, error)
-	firstCloser  func() // BeforeFirstCloser's
+	watched      map[*watched]bool // children of os.execute and io.popen (children.go); under mu
+	stopping     sync.WaitGroup    // their grace periods after a stop, waited for at Close
+	firstCloser  func()            // BeforeFirstCloser's
 
 	netnsConns map[nsID]io.Closer // opened with a new netns, not yet taken (netnsconn.go)
 
@@ -142,7 +144,9 @@ func (vm *VM) Interrupt(sig os.Signal) {
 		vm.interrupt = sig
 	}
 	cancel := vm.cancel
+	stops := vm.toStop(sig)
 	vm.mu.Unlock()
+	stops() // before the script can go on (children.go)
 	if cancel != nil {
 		cancel()
 	}
@@ -167,6 +171,7 @@ func (vm *VM) Close() {
 	for _, err := range vm.closers.runAll() {
 		fmt.Fprintf(os.Stderr, "nslua: cleanup: %v\n", err)
 	}
+	vm.stopping.Wait() // children told to stop get their SIGKILL in time
 	vm.flushStdio()
 	vm.cur.Close()
 	vm.L.Close()
