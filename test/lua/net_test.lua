@@ -204,6 +204,16 @@ function test_veth_joins_its_bridge_and_comes_up_in_one_request(t)
   t:fails(function() net.veth("p3", "eth3", { up = "yes" }) end, "up")
 end
 
+-- ip -j link of a namespace as "name:group ..." sorted
+local function link_groups(ns_name)
+  local out = {}
+  for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
+    out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
+  end
+  table.sort(out)
+  return table.concat(out, " ")
+end
+
 -- net.delete_links deletes a list of links, namespace by namespace, each
 -- namespace's in one kernel batch (ip link delete group): exactly those,
 -- whatever group other links carry, skipping what is gone already
@@ -224,29 +234,11 @@ function test_delete_links_deletes_exactly_the_list(t)
   list[#list + 1] = list[1] -- twice: once
   list[#list + 1] = br      -- a bridge too, in the same batch
   t:eq(net.delete_links(list), 6)
-  local function links(ns_name)
-    local out = {}
-    for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
-      out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
-    end
-    table.sort(out)
-    return table.concat(out, " ")
-  end
-  t:eq(links(A), "keep0:7 lo:default")
-  t:eq(links(B), "keep1:default lo:default")
+  t:eq(link_groups(A), "keep0:7 lo:default")
+  t:eq(link_groups(B), "keep1:default lo:default")
   t:eq(net.delete_links({}), 0)
   t:fails(function() net.delete_links({ net.link("lo"), "eth0" }) end, "links[2]: nslua.link expected, got string")
   t:fails(function() net.delete_links("lo") end, "table expected")
-end
-
--- ip -j link of a namespace as "name:group ..." sorted
-local function link_groups(ns_name)
-  local out = {}
-  for _, l in ipairs(json.decode(sh("ip -n " .. ns_name .. " -j link show"))) do
-    out[#out + 1] = l.ifname .. ":" .. tostring(l.group)
-  end
-  table.sort(out)
-  return table.concat(out, " ")
 end
 
 -- a veth and its peer in another namespace, both listed: the count is the
