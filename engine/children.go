@@ -49,7 +49,7 @@ func (vm *VM) interruptibleChildren() {
 			L.RaiseError("bad argument #2 to 'popen' (invalid mode %s: \"r\" or \"w\" expected)", Quote(mode))
 		}
 		ud, err := popen(L, ft, cmd, mode, func(pid int) <-chan struct{} {
-			return vm.forwardStops(L, pid, nil)
+			return vm.forwardStops(pid, nil)
 		})
 		if err != nil {
 			L.Push(lua.LNil)
@@ -144,7 +144,7 @@ func (vm *VM) osExecute(L *lua.LState) int {
 		return 1
 	}
 	done := make(chan struct{})
-	vm.forwardStops(L, p.Pid, done)
+	vm.forwardStops(p.Pid, done)
 	st, err := p.Wait()
 	close(done)
 	if err != nil || !st.Success() {
@@ -165,7 +165,7 @@ func (vm *VM) osExecute(L *lua.LState) int {
 // VM.Close waits for. A pidfd is never a reused pid. The pidfd waits in
 // Go's netpoller, so a child being watched holds no OS thread (a thousand
 // open pipes, not a thousand threads).
-func (vm *VM) forwardStops(L *lua.LState, pid int, done <-chan struct{}) <-chan struct{} {
+func (vm *VM) forwardStops(pid int, done <-chan struct{}) <-chan struct{} {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
 		return nil
