@@ -249,21 +249,26 @@ func (vm *VM) toStop(sig os.Signal) func() {
 // stopsFor (vm.mu held) returns what passes sig (SIGTERM, SIGHUP; else
 // nothing) on to the children ws and the processes below them, and SIGKILL
 // childGrace later to those still there; vm.stopping counts the grace
-// periods running. Run it after unlocking.
+// periods running, until Close waits for them. Run it after unlocking.
 func (vm *VM) stopsFor(sig os.Signal, ws []*watched) func() {
 	s, ok := sig.(syscall.Signal)
 	if !ok || (s != unix.SIGTERM && s != unix.SIGHUP) || len(ws) == 0 {
 		return func() {}
 	}
+	counted := !vm.stopWaited
 	for _, w := range ws {
 		w.busy.Add(1)
-		vm.stopping.Add(1)
+		if counted {
+			vm.stopping.Add(1)
+		}
 	}
 	return func() {
 		for _, w := range ws {
 			signalTree(w.rc, w.pid, s)
 			go func(w *watched) {
-				defer vm.stopping.Done()
+				if counted {
+					defer vm.stopping.Done()
+				}
 				defer w.busy.Done()
 				select {
 				case <-w.exited:

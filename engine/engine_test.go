@@ -530,18 +530,61 @@ collectgarbage() collectgarbage()`, "popen")
 		}
 	}
 	vm.NewChunkContext()
+	interrupted := make(chan struct{})
 	go func() {
+		defer close(interrupted)
 		for children() == 0 {
 			time.Sleep(5 * time.Millisecond) // polling for the child, not synchronisation
 		}
 		vm.Interrupt(syscall.SIGTERM)
 	}()
 	start := time.Now()
+	// the chunk ends with the call: the child's end must not let it end
+	// normally before the cancel (Interrupt cancels, then passes it on)
 	if err := vm.DoString(`os.execute("sleep 30")`, "execute"); err == nil {
 		t.Error("os.execute interrupted by SIGTERM: no error")
 	}
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("os.execute returned after %v: SIGTERM did not reach sleep", d)
+	}
+	<-interrupted
+}
+
+// TestInterruptDuringClose: a SIGTERM that came, unsynchronised, before
+// the VM closes, to a popen child that ignores it, makes Close wait for the
+// grace period and the SIGKILL after it (run with -race: the grace period
+// is counted under vm.mu, and Close waits under it too).
+func TestInterruptDuringClose(t *testing.T) {
+	vm := New(nil, nil)
+	if err := vm.DoString(`p = io.popen("trap '' TERM; echo ready; sleep 30")
+assert(p:read("*l") == "ready")`, "popen"); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	vm.mu.Lock()
+	for w := range vm.watched {
+		pid = w.pid
+	}
+	vm.mu.Unlock()
+	if pid == 0 {
+		t.Fatal("the popen child is not watched")
+	}
+	go vm.Interrupt(syscall.SIGTERM)
+	time.Sleep(200 * time.Millisecond) // a signal's timing, not synchronisation
+	start := time.Now()
+	vm.Close()
+	if d := time.Since(start); d < childGrace/2 {
+		t.Errorf("Close returned after %v, before the grace period ended", d)
+	}
+	// the child got SIGKILL after its grace: its pidfd goroutine reaps it
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil || strings.Contains(string(b), ") Z ") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("popen child %d still running after SIGKILL", pid)
+		}
 	}
 }
 

@@ -43,6 +43,7 @@ type VM struct {
 	netnsOpener  func() (io.Closer, error)
 	watched      map[*watched]bool // children of os.execute and io.popen (children.go); under mu
 	stopping     sync.WaitGroup    // their grace periods after a stop, waited for at Close
+	stopWaited   bool              // Close waits for stopping: no more Add (under mu)
 	firstCloser  func()            // BeforeFirstCloser's
 
 	netnsConns map[nsID]io.Closer // opened with a new netns, not yet taken (netnsconn.go)
@@ -146,10 +147,16 @@ func (vm *VM) Interrupt(sig os.Signal) {
 	cancel := vm.cancel
 	stops := vm.toStop(sig)
 	vm.mu.Unlock()
-	stops() // before the script can go on (children.go)
+	// Cancel first: a script blocked on a child goes on only when the
+	// child has ended, which is after stops, and then its next instruction
+	// raises; in the other order the child's end could let a statement or
+	// two run (or the chunk end normally) before the cancel arrived. A
+	// script not blocked raises at once, and Close waits for the grace
+	// periods stops starts, which toStop counted under vm.mu.
 	if cancel != nil {
 		cancel()
 	}
+	stops()
 }
 
 // Interrupted returns the signal that cancelled the current chunk, or nil.
@@ -171,7 +178,13 @@ func (vm *VM) Close() {
 	for _, err := range vm.closers.runAll() {
 		fmt.Fprintf(os.Stderr, "nslua: cleanup: %v\n", err)
 	}
-	vm.stopping.Wait() // children told to stop get their SIGKILL in time
+	// children told to stop get their SIGKILL in time; a signal from now
+	// on is still passed on, without a grace period to wait for (a
+	// WaitGroup must not grow while it is waited for)
+	vm.mu.Lock()
+	vm.stopWaited = true
+	vm.mu.Unlock()
+	vm.stopping.Wait()
 	vm.flushStdio()
 	vm.cur.Close()
 	vm.L.Close()
