@@ -1,0 +1,102 @@
+package engine
+
+import (
+	lua "github.com/yuin/gopher-lua"
+)
+
+// linesByRead replaces io.lines and file:lines. gopher-lua's iterators read
+// with bufio's ReadLine and hand out each 4096-byte piece of a longer line
+// as a line of its own (a JSON document on one line came back cut in
+// three), and io.lines of a missing file returned nothing instead of
+// raising. These iterate with the file's own read("*l"), which joins the
+// pieces, and behave as Lua 5.1's: io.lines(path) raises when the file
+// cannot be opened and closes it at the end; io.lines() reads the default
+// input and file:lines() the file, neither closed at the end.
+func (vm *VM) linesByRead() {
+	L := vm.L
+	iolib, ok := L.GetGlobal("io").(*lua.LTable)
+	if !ok {
+		return
+	}
+	mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
+	if !ok {
+		return
+	}
+	methods, ok := mt.RawGetString("__index").(*lua.LTable)
+	if !ok {
+		return
+	}
+	read, ok1 := methods.RawGetString("read").(*lua.LFunction)
+	closeFn, ok2 := methods.RawGetString("close").(*lua.LFunction)
+	open, ok3 := iolib.RawGetString("open").(*lua.LFunction)
+	input, ok4 := iolib.RawGetString("input").(*lua.LFunction)
+	iotype, ok5 := iolib.RawGetString("type").(*lua.LFunction)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+		return // another gopher-lua: its iterators stay
+	}
+	lineOf := func(L *lua.LState, file lua.LValue) lua.LValue {
+		L.Push(read)
+		L.Push(file)
+		L.Push(lua.LString("*l"))
+		L.Call(2, 1)
+		line := L.Get(-1)
+		L.Pop(1)
+		return line
+	}
+	// iterator over file; closing it at the end when the iterator opened it
+	iterator := func(L *lua.LState, file lua.LValue, closeAtEnd bool) *lua.LFunction {
+		done := false
+		return L.NewFunction(func(L *lua.LState) int {
+			if done {
+				L.RaiseError("file is already closed")
+			}
+			line := lineOf(L, file)
+			if line == lua.LNil && closeAtEnd {
+				done = true
+				L.Push(closeFn)
+				L.Push(file)
+				L.Call(1, 0)
+			}
+			L.Push(line)
+			return 1
+		})
+	}
+	methods.RawSetString("lines", L.NewFunction(func(L *lua.LState) int {
+		file := L.Get(1)
+		L.Push(iotype)
+		L.Push(file)
+		L.Call(1, 1)
+		kind := L.Get(-1)
+		L.Pop(1)
+		switch kind {
+		case lua.LString("file"):
+		case lua.LString("closed file"):
+			L.RaiseError("attempt to use a closed file")
+		default:
+			L.RaiseError("bad argument #1 to 'lines' (FILE* expected, got %s)", file.Type())
+		}
+		L.Push(iterator(L, file, false))
+		return 1
+	}))
+	iolib.RawSetString("lines", L.NewFunction(func(L *lua.LState) int {
+		if L.GetTop() == 0 || L.Get(1) == lua.LNil {
+			L.Push(input)
+			L.Call(0, 1)
+			file := L.Get(-1)
+			L.Pop(1)
+			L.Push(iterator(L, file, false))
+			return 1
+		}
+		path := L.CheckString(1)
+		L.Push(open)
+		L.Push(lua.LString(path))
+		L.Call(1, 2)
+		file, msg := L.Get(-2), L.Get(-1)
+		L.Pop(2)
+		if file == lua.LNil {
+			L.RaiseError("bad argument #1 to 'lines' (%s)", lua.LVAsString(msg))
+		}
+		L.Push(iterator(L, file, true))
+		return 1
+	}))
+}

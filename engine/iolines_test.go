@@ -1,0 +1,65 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// TestLinesKeepLongLines: io.lines, file:lines and a popen pipe's lines give
+// a line longer than bufio's 4096-byte buffer whole (gopher-lua's own
+// iterators cut it in pieces), io.lines(path) closes the file at its end,
+// and misuse raises as Lua 5.1 does.
+func TestLinesKeepLongLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.txt")
+	if err := os.WriteFile(path, []byte(strings.Repeat("x", 10000)+"\nshort\n"+strings.Repeat("y", 5000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fds := func() int {
+		ents, _ := os.ReadDir("/proc/self/fd")
+		return len(ents)
+	}
+	vm := New(nil, nil)
+	defer vm.Close()
+	vm.L.SetGlobal("path", lua.LString(path))
+	before := fds()
+	err := vm.DoString(`
+local function lengths(iter, ...)
+  local out = {}
+  for l in iter, ... do out[#out + 1] = #l end
+  return table.concat(out, " ")
+end
+local want = "10000 5 5000"
+local got = lengths(io.lines(path))
+assert(got == want, "io.lines: " .. got)
+local f = assert(io.open(path))
+got = lengths(f:lines())
+assert(got == want, "file:lines: " .. got)
+assert(io.type(f) == "file", "file:lines closed the file")
+f:close()
+local p = assert(io.popen("cat " .. path))
+got = lengths(p:lines())
+assert(got == want, "popen lines: " .. got)
+p:close()
+local ok, msg = pcall(io.lines, path .. ".missing")
+assert(not ok and msg:find("bad argument #1 to 'lines'", 1, true) and msg:find(".missing", 1, true), tostring(msg))
+ok, msg = pcall(f.lines, f)
+assert(not ok and msg:find("closed file", 1, true), tostring(msg))
+ok, msg = pcall(f.lines, 42)
+assert(not ok and msg:find("FILE* expected, got number", 1, true), tostring(msg))
+local it = io.lines(path)
+it() it() it()
+assert(it() == nil)
+ok, msg = pcall(it)
+assert(not ok and msg:find("file is already closed", 1, true), tostring(msg))
+`, "lines")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := fds(); after != before {
+		t.Errorf("%d fds open before, %d after: io.lines left its file open", before, after)
+	}
+}
