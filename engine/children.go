@@ -87,12 +87,8 @@ func (vm *VM) interruptibleChildren() {
 		})
 	}
 	iolib.RawSetString("close", closing(iolib.RawGetString("close"), true))
-	mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
-	if !ok {
-		return
-	}
-	methods, ok := mt.RawGetString("__index").(*lua.LTable)
-	if !ok {
+	methods := fileMethods(L)
+	if methods == nil {
 		return
 	}
 	methods.RawSetString("close", closing(methods.RawGetString("close"), false))

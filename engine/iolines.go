@@ -18,12 +18,8 @@ func (vm *VM) linesByRead() {
 	if !ok {
 		return
 	}
-	mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
-	if !ok {
-		return
-	}
-	methods, ok := mt.RawGetString("__index").(*lua.LTable)
-	if !ok {
+	methods := fileMethods(L)
+	if methods == nil {
 		return
 	}
 	read, ok1 := methods.RawGetString("read").(*lua.LFunction)
@@ -99,4 +95,15 @@ func (vm *VM) linesByRead() {
 		L.Push(iterator(L, file, true))
 		return 1
 	}))
+}
+
+// fileMethods is the method table of gopher-lua's files (the __index of
+// the FILE* metatable), or nil.
+func fileMethods(L *lua.LState) *lua.LTable {
+	mt, ok := L.GetTypeMetatable("FILE*").(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	methods, _ := mt.RawGetString("__index").(*lua.LTable)
+	return methods
 }

@@ -25,7 +25,6 @@ func TestLinesKeepLongLines(t *testing.T) {
 	vm := New(nil, nil)
 	defer vm.Close()
 	vm.L.SetGlobal("path", lua.LString(path))
-	before := fds()
 	err := vm.DoString(`
 local function lengths(iter, ...)
   local out = {}
@@ -57,6 +56,10 @@ ok, msg = pcall(it)
 assert(not ok and msg:find("file is already closed", 1, true), tostring(msg))
 `, "lines")
 	if err != nil {
+		t.Fatal(err)
+	}
+	before := fds()
+	if err := vm.DoString(`for _ in io.lines(path) do end`, "lines"); err != nil {
 		t.Fatal(err)
 	}
 	if after := fds(); after != before {
