@@ -13,8 +13,8 @@ import (
 // sits in gopher-lua's io.read on standard input: a blocking read(2) that
 // neither a signal nor the VM's context ends, so Ctrl-C, SIGTERM and SIGHUP
 // did nothing until a line came, and a kill -9 then left the lab behind.
-// Reads of io.stdin (io.read, io.lines, io.stdin:read, io.stdin:lines)
-// first wait with poll(2) until standard input has something to read,
+// Reads of io.stdin (io.read, io.stdin:read, and io.lines and
+// io.stdin:lines, which iterate with read: iocompat.go) first wait with poll(2) until standard input has something to read,
 // looking at the context between polls: an interrupt raises there, and the
 // closers run. Nothing is read ahead, so children that inherit standard
 // input still get all of it.
@@ -75,42 +75,15 @@ func (vm *VM) interruptibleStdin() {
 		})
 	}
 	selfIsStdin := func(L *lua.LState) bool { return isStdin(L.Get(1)) }
-	// an iterator of lines: stdin's (io.lines(), io.stdin:lines()) waits
-	iterating := func(fn lua.LValue, ofStdin func(L *lua.LState) bool) lua.LValue {
-		orig, ok := fn.(*lua.LFunction)
-		if !ok {
-			return fn
-		}
-		return L.NewFunction(func(L *lua.LState) int {
-			stdinLines := ofStdin(L)
-			top := L.GetTop()
-			n := passOn(L, orig)
-			if !stdinLines || n == 0 {
-				return n
-			}
-			iter, ok := L.Get(top + 1).(*lua.LFunction)
-			if !ok {
-				return n
-			}
-			L.Replace(top+1, wrap(iter, func(*lua.LState) bool { return true }))
-			return n
-		})
-	}
 	iolib.RawSetString("read", wrap(iolib.RawGetString("read"), defaultIsStdin))
-	iolib.RawSetString("lines", iterating(iolib.RawGetString("lines"),
-		func(L *lua.LState) bool { return L.GetTop() == 0 && defaultIsStdin(L) }))
 	if mt, ok := stdin.Metatable.(*lua.LTable); ok {
 		methods, ok := mt.RawGetString("__index").(*lua.LTable)
 		if ok {
 			methods.RawSetString("read", wrap(methods.RawGetString("read"), selfIsStdin))
-			methods.RawSetString("lines", iterating(methods.RawGetString("lines"), selfIsStdin))
 		}
 	}
 }
 
-// bufferOf is the bufio.Reader gopher-lua reads a file through (the
-// unexported field reader of its lFile), to know whether a read can be
-// answered without the file; nil when it cannot be found.
 // passOn calls fn with the arguments of the Go function running now (a
 // wrapper around one of gopher-lua's) and leaves its results on the stack
 // above them: the wrapper returns the count.
@@ -124,6 +97,9 @@ func passOn(L *lua.LState, fn *lua.LFunction) int {
 	return L.GetTop() - top
 }
 
+// bufferOf is the bufio.Reader gopher-lua reads a file through (the
+// unexported field reader of its lFile), to know whether a read can be
+// answered without the file; nil when it cannot be found.
 func bufferOf(ud *lua.LUserData) *bufio.Reader {
 	v := reflect.ValueOf(ud.Value)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {

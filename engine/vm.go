@@ -80,7 +80,7 @@ func New(modules []Module, stdlib fs.FS) *VM {
 	vm.installLoaders() // before the stdlib's searcher takes place 2
 	vm.interruptibleStdin()
 	vm.interruptibleChildren()
-	vm.linesByRead()
+	vm.ioCompat() // after interruptibleStdin: it wraps what that made
 	if stdlib != nil {
 		vm.installStdlibLoader()
 	}

@@ -4,15 +4,22 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
-// linesByRead replaces io.lines and file:lines. gopher-lua's iterators read
-// with bufio's ReadLine and hand out each 4096-byte piece of a longer line
-// as a line of its own (a JSON document on one line came back cut in
-// three), and io.lines of a missing file returned nothing instead of
-// raising. These iterate with the file's own read("*l"), which joins the
-// pieces, and behave as Lua 5.1's: io.lines(path) raises when the file
-// cannot be opened and closes it at the end; io.lines() reads the default
-// input and file:lines() the file, neither closed at the end.
-func (vm *VM) linesByRead() {
+// ioCompat makes gopher-lua's io read as Lua 5.1 and 5.4 scripts expect.
+//
+// io.lines and file:lines: gopher-lua's iterators read with bufio's
+// ReadLine and hand out each 4096-byte piece of a longer line as a line of
+// its own (a JSON document on one line came back cut in three), and
+// io.lines of a missing file returned nothing instead of raising. These
+// iterate with the file's own read("*l"), which joins the pieces, and
+// behave as Lua 5.1's: io.lines(path) raises when the file cannot be opened
+// and closes it at the end; io.lines() reads the default input and
+// file:lines() the file, neither closed at the end. Reading through read,
+// they wait for standard input as read does (stdin.go, which runs first).
+//
+// io.read and file:read take Lua 5.3's formats without the star ("l",
+// "n", "a") beside 5.1's ("*l", ...): gopher-lua refused them, and the
+// REPL and the command line otherwise behave as lua.c 5.4.
+func (vm *VM) ioCompat() {
 	L := vm.L
 	iolib, ok := L.GetGlobal("io").(*lua.LTable)
 	if !ok {
@@ -29,6 +36,11 @@ func (vm *VM) linesByRead() {
 	iotype, ok5 := iolib.RawGetString("type").(*lua.LFunction)
 	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 		return // another gopher-lua: its iterators stay
+	}
+	read = starFormats(L, read, 2)
+	methods.RawSetString("read", read)
+	if ioread, ok := iolib.RawGetString("read").(*lua.LFunction); ok {
+		iolib.RawSetString("read", starFormats(L, ioread, 1))
 	}
 	lineOf := func(L *lua.LState, file lua.LValue) lua.LValue {
 		L.Push(read)
@@ -106,4 +118,27 @@ func fileMethods(L *lua.LState) *lua.LTable {
 	}
 	methods, _ := mt.RawGetString("__index").(*lua.LTable)
 	return methods
+}
+
+// starFormats wraps a read function whose formats start at argument first:
+// "l", "n" and "a" become "*l", "*n" and "*a".
+func starFormats(L *lua.LState, read *lua.LFunction, first int) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		for i := first; i <= L.GetTop(); i++ {
+			switch f := L.Get(i).(type) {
+			case lua.LNumber:
+			case lua.LString:
+				switch {
+				case f == "l" || f == "n" || f == "a":
+					L.Replace(i, "*"+f)
+				case len(f) < 2 || f[0] != '*':
+					L.RaiseError(`bad argument #%d to 'read' (invalid format %s: "l", "n", "a" or a number expected)`,
+						i-first+1, Quote(string(f)))
+				}
+			default:
+				L.RaiseError("bad argument #%d to 'read' (format expected, got %s)", i-first+1, f.Type())
+			}
+		}
+		return passOn(L, read)
+	})
 }

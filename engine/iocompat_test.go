@@ -9,6 +9,36 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// TestReadTakesLua54Formats: io.read and file:read take "l", "n", "a"
+// (Lua 5.3+) as "*l", "*n", "*a", and a bad format names itself.
+func TestReadTakesLua54Formats(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "in.txt")
+	if err := os.WriteFile(path, []byte("first\n42\nrest\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vm := New(nil, nil)
+	defer vm.Close()
+	vm.L.SetGlobal("path", lua.LString(path))
+	err := vm.DoString(`
+local f = assert(io.open(path))
+assert(f:read("l") == "first")
+assert(f:read("n") == 42)
+assert(f:read("a") == "\nrest\n")
+f:close()
+io.input(path)
+local a, b = io.read("l", "n")
+assert(a == "first" and b == 42, tostring(a) .. " " .. tostring(b))
+io.input():close()
+local ok, msg = pcall(io.read, "x")
+assert(not ok and msg:find([[bad argument #1 to 'read' (invalid format "x"]], 1, true), tostring(msg))
+ok, msg = pcall(io.stdout.read, io.stdout, {})
+assert(not ok and msg:find("bad argument #1 to 'read' (format expected, got table)", 1, true), tostring(msg))
+`, "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLinesKeepLongLines: io.lines, file:lines and a popen pipe's lines give
 // a line longer than bufio's 4096-byte buffer whole (gopher-lua's own
 // iterators cut it in pieces), io.lines(path) closes the file at its end,
