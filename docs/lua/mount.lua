@@ -2,7 +2,10 @@
 -- LuaLS definitions for nslua's mount module: mounts of the script's mount
 -- namespace (docs/mount.md; API.md "mount"). Move the script into a mount
 -- namespace of its own first (ns.unshare("mnt")) unless you mean to change
--- the host's mounts.
+-- the host's mounts. Failures return nil, "ENAME: op(arg): text", "ENAME";
+-- text says what a bare errno meant: "EINVAL: umount(/x): not a mount point",
+-- "EINVAL: mount(tmpfs on /x): tmpfs: Unknown parameter 'bogus'" (docs/mount.md
+-- "How failures read").
 
 ---Per-mount flags as a string: "ro,nosuid,nodev,noexec,noatime,...".
 ---@alias nslua.mountflags string

@@ -164,3 +164,42 @@ func FuzzParseFlags(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitData(t *testing.T) {
+	cases := []struct {
+		in      string
+		escapes bool
+		want    []string
+	}{
+		{"", false, nil},
+		{"size=1m,mode=755", false, []string{"size=1m", "mode=755"}},
+		{"ro,,nr_inodes=5,", false, []string{"ro", "nr_inodes=5"}},
+		{`lowerdir=/a\,b:/c,upperdir=/u`, true, []string{`lowerdir=/a\,b:/c`, "upperdir=/u"}},
+		{`a\,b`, false, []string{`a\`, "b"}},
+		{`x=\`, true, []string{`x=\`}},
+	}
+	for _, c := range cases {
+		got := splitData(c.in, c.escapes)
+		if strings.Join(got, "|") != strings.Join(c.want, "|") || len(got) != len(c.want) {
+			t.Errorf("splitData(%q, %v) = %q, want %q", c.in, c.escapes, got, c.want)
+		}
+	}
+}
+
+func TestWithin(t *testing.T) {
+	cases := []struct {
+		p, dir string
+		want   bool
+	}{
+		{"/u", "/u", true},
+		{"/u/w", "/u", true},
+		{"/uw", "/u", false},
+		{"/u", "/u/w", false},
+		{"/x", "/", true},
+	}
+	for _, c := range cases {
+		if got := within(c.p, c.dir); got != c.want {
+			t.Errorf("within(%q, %q) = %v", c.p, c.dir, got)
+		}
+	}
+}

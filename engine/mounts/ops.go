@@ -21,8 +21,17 @@ func opErr(op, arg string, err error) error {
 
 // Mount is mount(2) with readable flags: `mount -t fstype -o flags,data
 // source target`. Flags that clear a bit ("rw") only matter to Remount.
+//
+// A failure says why where the kernel's errno alone does not: a remount,
+// propagation change or move of a path that is not a mount point reads
+// "EINVAL: mount(/x): not a mount point", and a new file system the kernel
+// refuses carries the kernel's own words, "EINVAL: mount(tmpfs on /x):
+// tmpfs: Unknown parameter 'bogus'" (see newMountError).
 func Mount(source, target, fstype string, f Flags, data string) error {
-	return opErr("mount", target, unix.Mount(source, target, fstype, f.Set, data))
+	if err := unix.Mount(source, target, fstype, f.Set, data); err != nil {
+		return mountError(source, target, fstype, f, data, err)
+	}
+	return nil
 }
 
 // Bind bind-mounts src on dst, the whole tree below src when rec is true
@@ -48,7 +57,9 @@ func Bind(src, dst string, rec bool, f Flags) error {
 // SetAttr changes the per-mount flags of the mount at target (and of the
 // mounts below it when rec is true) with mount_setattr(2): the bits f sets
 // are set, the bits f clears are cleared, the others are kept. Flags that
-// belong to the file system rather than the mount are refused.
+// belong to the file system rather than the mount are refused. A target
+// that is not a mount point fails with "EINVAL: mount_setattr(target): not
+// a mount point".
 func SetAttr(target string, rec bool, f Flags) error {
 	if extra := (f.Set | f.Clear) &^ perMount; extra != 0 {
 		return engine.Errorf(unix.EINVAL, "mount_setattr", target,
@@ -62,7 +73,10 @@ func SetAttr(target string, rec bool, f Flags) error {
 	if rec {
 		at = unix.AT_RECURSIVE
 	}
-	return opErr("mount_setattr", target, unix.MountSetattr(unix.AT_FDCWD, target, at, &attr))
+	if err := unix.MountSetattr(unix.AT_FDCWD, target, at, &attr); err != nil {
+		return notMountPoint("mount_setattr", target, target, err)
+	}
+	return nil
 }
 
 // Remount changes the per-mount flags of an existing mount, keeping the ones
@@ -107,7 +121,7 @@ func Proc(dst string, pidns int, f Flags) error {
 	}
 	return fsMount("proc", dst, f, func(fd int) error {
 		return opErr("fsconfig", "pidns", unix.FsconfigSetFd(fd, "pidns", pidns))
-	})
+	}, nil)
 }
 
 // Sysfs mounts sysfs at dst: `mount -t sysfs sysfs dst`, nosuid, nodev,
@@ -142,7 +156,9 @@ type Overlay struct {
 // layer paths may hold ':' and ',' without escapes, and the lower layers are
 // looked up before anything is mounted: target may be a lower layer itself.
 // Data's options are set one by one, so the kernel refuses one it does not
-// know instead of its being lost.
+// know instead of its being lost. An upper and a work directory that
+// overlayfs refuses (on two mounts, or one inside the other) are named in
+// the error, which the kernel writes only to its log.
 func (o Overlay) Mount(target string) error {
 	if len(o.Lower) == 0 {
 		return engine.Errorf(unix.EINVAL, "mount", target, "overlay needs at least one lower directory")
@@ -171,7 +187,7 @@ func (o Overlay) Mount(target string) error {
 			}
 		}
 		return nil
-	}, func(failed bool) {
+	}, func() string { return overlayLayout(o.Upper, o.Work) }, func(failed bool) {
 		if scratch >= 0 {
 			// through the mount's own fd: target may lead beneath it
 			if !o.KeepScratch || failed {
@@ -280,8 +296,10 @@ func (o Overlay) tmpfsLayers(ovl int, target string) (mfd int, err error) {
 // fsMount creates a file system with the fsopen(2) API, lets configure set
 // its parameters, and attaches it at target with the per-mount flags of f.
 // before runs (when given) after the file system exists and before it is
-// attached, also when configuring failed.
-func fsMount(fstype, target string, f Flags, configure func(fd int) error, before ...func(failed bool)) error {
+// attached, also when configuring failed. layout (when not nil) explains a
+// bare EINVAL from creating the file system (see createError).
+func fsMount(fstype, target string, f Flags, configure func(fd int) error, layout func() string,
+	before ...func(failed bool)) error {
 	fd, err := unix.Fsopen(fstype, unix.FSOPEN_CLOEXEC)
 	if err != nil {
 		return opErr("fsopen", fstype, err)
@@ -291,7 +309,7 @@ func fsMount(fstype, target string, f Flags, configure func(fd int) error, befor
 	err = configure(fd)
 	if err == nil {
 		if err = unix.FsconfigCreate(fd); err != nil {
-			err = fsError(fd, "mount", target, err)
+			err = createError(fd, fstype, target, err, layout)
 		}
 	}
 	for _, fn := range before {
@@ -310,30 +328,35 @@ func fsMount(fstype, target string, f Flags, configure func(fd int) error, befor
 }
 
 // fsError adds the kernel's own explanation, which fsconfig leaves in the
-// file-system context ("overlayfs: failed to resolve 'x': -2"), to err.
+// file-system context ("proc: Unknown parameter 'x'"), to err.
 func fsError(fd int, op, arg string, err error) error {
-	var msgs []string
-	buf := make([]byte, 1024)
-	for i := 0; i < 8; i++ {
-		n, rerr := unix.Read(fd, buf)
-		if rerr != nil || n <= 0 {
-			break
-		}
-		msg := strings.TrimSpace(string(buf[:n]))
-		if len(msg) > 2 && msg[1] == ' ' {
-			msg = msg[2:] // drop the "e " / "w " severity prefix
-		}
-		msgs = append(msgs, msg)
-	}
 	oe := &engine.OpError{Op: op, Arg: arg, Err: err}
-	if len(msgs) > 0 {
+	if msgs := fsLog(fd); len(msgs) > 0 {
 		oe.Text = err.Error() + " (" + strings.Join(msgs, "; ") + ")"
 	}
 	return oe
 }
 
+// createError is the error of a file system that FSCONFIG_CMD_CREATE
+// refused: the kernel's words from the context when it left some, or what
+// layout asks for (overlayfs writes its reasons only to the kernel log),
+// as "EINVAL: mount(overlay on /x): overlay: workdir and upperdir must be
+// separate subtrees".
+func createError(fd int, fstype, target string, err error, layout func() string) error {
+	why := strings.Join(fsLog(fd), "; ")
+	if why == "" && layout != nil && err == unix.EINVAL {
+		why = layout()
+	}
+	if why == "" {
+		return opErr("mount", target, err)
+	}
+	errno, _ := err.(unix.Errno)
+	return engine.Errorf(errno, "mount", fstype+" on "+target, why)
+}
+
 // Umount detaches the mount at target: `umount target`, `umount -l` with
-// detach, `umount -f` with force.
+// detach, `umount -f` with force. A target that is not a mount point fails
+// with "EINVAL: umount(target): not a mount point".
 func Umount(target string, detach, force bool) error {
 	flags := 0
 	if detach {
@@ -342,7 +365,10 @@ func Umount(target string, detach, force bool) error {
 	if force {
 		flags |= unix.MNT_FORCE
 	}
-	return opErr("umount", target, unix.Unmount(target, flags))
+	if err := unix.Unmount(target, flags); err != nil {
+		return notMountPoint("umount", target, target, err)
+	}
+	return nil
 }
 
 // propagationFlags are the propagation types `mount --make-*` sets.
@@ -358,6 +384,8 @@ var PropagationTypes = []string{"private", "shared", "slave", "unbindable"}
 
 // Propagation changes the propagation type of the mount at target, of every
 // mount below it too when rec is true: `mount --make-[r]private target`.
+// A target that is not a mount point fails with "EINVAL: mount(target): not
+// a mount point".
 func Propagation(target, kind string, rec bool) error {
 	flags, ok := propagationFlags[kind]
 	if !ok {
@@ -366,7 +394,10 @@ func Propagation(target, kind string, rec bool) error {
 	if rec {
 		flags |= unix.MS_REC
 	}
-	return opErr("mount", target, unix.Mount("", target, "", flags, ""))
+	if err := unix.Mount("", target, "", flags, ""); err != nil {
+		return notMountPoint("mount", target, target, err)
+	}
+	return nil
 }
 
 // PivotRoot makes newRoot the root of the calling thread's mount namespace,
