@@ -368,7 +368,7 @@ dump(mount.list())
 		"ENOENT: mount(" + dir + "/missing): no such file or directory",
 		"ENOENT: mount(" + dir + "/nope on " + dir + "/t): no such file or directory",
 		"ENOENT: lowerdir(" + dir + "/nolower)",
-		"EINVAL: umount(" + dir + "/t): invalid argument",
+		"EINVAL: umount(" + dir + "/t): not a mount point",
 		"EINVAL: pivot_root(" + dir + "/t): not a mount point: bind it on itself first",
 		"ENOENT: statx(" + dir + "/missing)",
 		"ENOENT: stat(" + dir + "/nope)",
