@@ -204,6 +204,16 @@ local function check_new(o)
     if user.gid_map ~= nil then check_idmap(user.gid_map, "new: user: gid_map") end
   elseif user ~= "host" and user ~= "auto" then
     fail('new: user: "host", "auto" or {uid_map=, gid_map=} expected, got %s', tostring(user))
+  elseif user == "auto" then
+    -- rootless, the 65536 ids come from the caller's subordinate range
+    local host = require "nslua"
+    if host.rootless and host.subids < 65536 then
+      local me = os.getenv("USER") or "USER"
+      fail('new: user = "auto" needs 65536 subordinate ids, and rootless nslua has %d: give %s a range in '
+        .. '/etc/subuid and /etc/subgid (as root: usermod --add-subuids 100000-165535 --add-subgids '
+        .. '100000-165535 %s) and install newuidmap/newgidmap (apt install uidmap), or use user = "host"',
+        host.subids, me, me)
+    end
   end
   check_net(o.net)
   if o.mounts ~= nil then

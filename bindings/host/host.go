@@ -12,6 +12,9 @@
 //	nslua.rootless      true when nslua runs as root of a user namespace of its own
 //	                    (--rootless, the default for a non-root user): nothing it
 //	                    makes can outlive it, and the host's namespaces are out of reach
+//	nslua.subids        rootless: how many subordinate ids (beyond root) nslua's user
+//	                    namespace maps, from the caller's /etc/subuid and /etc/subgid
+//	                    ranges through newuidmap (0 without them); 0 when not rootless
 //	nslua.runtime_dir   where state files go: /run/nslua, or rootless a private
 //	                    tmpfs under $XDG_RUNTIME_DIR/nslua that ends with nslua
 //	nslua.netns_dir     where named netns are pinned (/run/netns, or rootless
@@ -60,6 +63,7 @@ func Module(version string) engine.Module {
 			})
 			mod.RawSetString("version", lua.LString(version))
 			mod.RawSetString("rootless", lua.LBool(engine.Rootless))
+			mod.RawSetString("subids", lua.LNumber(min(engine.SubUIDs, engine.SubGIDs)))
 			mod.RawSetString("runtime_dir", lua.LString(engine.RuntimeDir))
 			mod.RawSetString("netns_dir", lua.LString(engine.NetnsDir))
 			return mod
