@@ -39,15 +39,30 @@ function M.position()
   return ""
 end
 
+-- on_stack tells whether a chunk named source is running
+local function on_stack(source)
+  local getinfo = debug and debug.getinfo
+  if not getinfo then return false end
+  local level = 2
+  while true do
+    local info = getinfo(level, "S")
+    if not info then return false end
+    if info.source == source then return true end
+    level = level + 1
+  end
+end
+
 --- strip(msg) is msg without the "chunk:line: " a raised error starts with
 --- ("stdlib/container.lua:310: ", "recipe:load.lua:12: "), to be raised
 --- again at another position or wrapped in another message. A head with
---- white space is not a position and stays (recipes' Go side strips the
---- same way).
+--- white space ("10.0.0.1 port 80: ...") is a position only when it names
+--- a chunk that is running: -e's "(command line)", a script path with a
+--- space (recipes' Go side strips the same way).
 function M.strip(msg)
   msg = tostring(msg)
   local head, rest = msg:match("^(.-): (.*)$")
-  if head and not head:find("%s") and head:find(":%d+$") then return rest end
+  if not (head and head:find(":%d+$")) then return msg end
+  if not head:find("%s") or on_stack(head:match("^(.*):%d+$")) then return rest end
   return msg
 end
 
