@@ -9,8 +9,9 @@ local recipes = require "recipes"
 if #arg > 1 then recipes.usage("[FILE.json]") end
 if arg[1] then
   -- a file that is not there or does not describe a lab: one line, exit 1
-  local ok, loaded = pcall(topo.load, arg[1])
+  local ok, loaded, err = pcall(topo.load, arg[1])
   if not ok then recipes.fail(tostring(loaded)) end
+  if not loaded then recipes.fail(err) end
   t = loaded
 else
   local json = require "json"

@@ -18,8 +18,9 @@ if not name then
 end
 
 -- no such topology is a failure, not a bug: one line, exit 1
-local ok, t = pcall(topo.attach, name)
+local ok, t, err = pcall(topo.attach, name)
 if not ok then recipes.fail(tostring(t)) end
+if not t then recipes.fail(err) end
 if t.reaped then
   print(name .. ": its owner had died; removed what it left behind")
 else

@@ -203,14 +203,13 @@ end
 
 --- topo.load(path_or_table [, {name=}]) reads a description (a table, or a
 --- JSON file) and returns the topology, not yet started. Every check runs
---- here, so a bad file raises before anything is built.
+--- here, so a bad file raises before anything is built; a file that cannot
+--- be read gives nil, msg, ENAME.
 function M.load(src, opts)
   local d = src
   if type(src) == "string" then
-    local f, err = io.open(src, "r")
-    if not f then fail("load: %s", err) end
-    local text = f:read("*a")
-    f:close()
+    local text, err, errno = need("fs").read(src)
+    if not text then return nil, err, errno end
     local ok, v = pcall(need("json").decode, text)
     if not ok or v == nil then
       fail("load %s: %s", src, tostring(v):match("%((invalid JSON.*)%)$") or tostring(v))
@@ -960,10 +959,14 @@ end
 --- topo.attach(name) returns a topology another run started and kept (or
 --- that still runs), to inspect or :stop(). A topology whose owner died
 --- without cleaning up is removed now, and returned stopped (t.reaped = true).
+--- No topology of that name: nil, msg, "ENOENT".
 function M.attach(name)
   plan.check_name(name, "topology name")
   local st, path = read_state(name)
-  if not st then fail("attach: no topology %q (no state file %s)", name, state_path(name)) end
+  if not st then
+    return nil, string.format("ENOENT: topo.attach(%s): no topology of that name (no state file %s)", name,
+      state_path(name)), "ENOENT"
+  end
   local t = build_from(plan.normalize(st.description))
   t:_compile()
   t._objects = { netns = st.netns, links = st.links }

@@ -41,8 +41,8 @@ func TestRecipeBadArguments(t *testing.T) {
 		{[]string{"uts", strings.Repeat("a", 65)}, 2, "usage: nslua -r uts "},
 		{[]string{"topo-down", "a", "b"}, 2, "usage: nslua -r topo-down "},
 		{[]string{"load", "a.json", "b.json"}, 2, "usage: nslua -r load "},
-		{[]string{"topo-down", "nslua-test-nosuch"}, 1, `topo-down: topo: attach: no topology "nslua-test-nosuch"`},
-		{[]string{"load", "/nonexistent.json"}, 1, "load: topo: load: open /nonexistent.json: no such file"},
+		{[]string{"topo-down", "nslua-test-nosuch"}, 1, `topo-down: ENOENT: topo.attach(nslua-test-nosuch): no topology of that name`},
+		{[]string{"load", "/nonexistent.json"}, 1, "load: ENOENT: open(/nonexistent.json): no such file or directory"},
 		{[]string{"nsenter", "2147483647"}, 1, "nsenter: ESRCH: "},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

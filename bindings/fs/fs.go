@@ -66,6 +66,19 @@ func List(dir string) ([]string, error) {
 	return names, nil
 }
 
+// Read returns the contents of the file at path, as cat(1) prints them.
+func Read(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		op := "open"
+		if pe, ok := err.(*os.PathError); ok {
+			op = pe.Op // "read" of a directory
+		}
+		return nil, &engine.OpError{Op: op, Arg: path, Err: errnoOf(err)}
+	}
+	return data, nil
+}
+
 // Type names the kind of file at path, following symlinks as `stat -L`
 // does; a symlink whose target is missing is "link". A path with nothing
 // there is an ENOENT error, as `test -e` fails.

@@ -14,13 +14,15 @@ import (
 //	fs.mkdir(path [, {parents=, mode=}])   mkdir -m MODE (default 0755, exact: no umask), -p with parents=true
 //	fs.list(dir)                           sorted names in dir (ls -A)
 //	fs.isatty(stream)                      "stdin" | "stdout" | "stderr" | fd: test -t
+//	fs.read(path)                          the file's contents (cat); nil, msg, ENAME when it
+//	                                       cannot be read: "ENOENT: open(/x): no such file or directory"
 //	fs.abspath(path)                       path made absolute against the cwd: realpath -s -m
 //	fs.type(path)                          "dir" | "file" | "link" (dangling) | "char" | "block" |
 //	                                       "fifo" | "socket", following symlinks: stat -L -c %F;
 //	                                       nil, msg, ENAME when there is nothing (test -e)
 var Module = engine.Module{
 	Name: "fs",
-	Doc:  "mkdir, directory listing, file types, isatty: what Lua's io and os lack",
+	Doc:  "mkdir, directory listing, reading a file, file types, isatty: what Lua's io and os lack",
 	Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
 		return vm.Funcs(map[string]func(L *lua.LState) int{
 			"mkdir": func(L *lua.LState) int {
@@ -48,6 +50,16 @@ var Module = engine.Module{
 					t.Append(lua.LString(n))
 				}
 				L.Push(t)
+				return 1
+			},
+			"read": func(L *lua.LState) int {
+				p := checkPath(vm, L, 1)
+				vm.NoMoreArgs(L, 1)
+				data, err := Read(p)
+				if err != nil {
+					return engine.Fail(L, err)
+				}
+				L.Push(lua.LString(data))
 				return 1
 			},
 			"abspath": func(L *lua.LState) int {

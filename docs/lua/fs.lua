@@ -24,6 +24,15 @@ function fs.mkdir(path, opts) end
 ---@return string? errno
 function fs.list(dir) end
 
+---The contents of the file at path (cat); nil, msg, ENAME when it cannot be
+---read ("ENOENT: open(/x): no such file or directory"), where io.open answers
+---with Go's words and no errno name.
+---@param path string
+---@return string|nil contents
+---@return string? errmsg
+---@return string? errno
+function fs.read(path) end
+
 ---path made absolute against the script's working directory, cleaned
 ---("a/../b" -> "/cwd/b"), symlinks not resolved: realpath -s -m.
 ---@param path string

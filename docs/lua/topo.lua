@@ -200,16 +200,22 @@ local topo = {}
 function topo.new(opts) end
 
 ---Build a topology (not started) from a description table or a JSON file;
----every check runs here.
+---every check runs here (a bad description raises); a file that cannot be
+---read gives nil, msg, ENAME.
 ---@param path_or_table string|nslua.topo.description
 ---@param opts? {name: string?}
----@return nslua.topo
+---@return nslua.topo|nil
+---@return string? errmsg
+---@return string? errno
 function topo.load(path_or_table, opts) end
 
 ---A topology another run started and kept (or that still runs), to inspect
 ---or :stop(); one whose owner died is removed now and returned stopped.
+---No topology of that name: nil, msg, "ENOENT".
 ---@param name string
----@return nslua.topo
+---@return nslua.topo|nil
+---@return string? errmsg
+---@return string? errno
 function topo.attach(name) end
 
 ---The topologies with a state file.

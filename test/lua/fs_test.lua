@@ -24,6 +24,23 @@ function test_mkdir_and_list(t)
   t:eq({ ok, code }, { nil, "ENOENT" })
 end
 
+-- fs.read gives what cat gives, NUL bytes and long lines included, and a
+-- triple naming the errno where cat fails
+function test_read_as_cat(t)
+  local d = tmpdir(t)
+  assert(os.execute("printf 'a\\000b\\n' > '" .. d .. "/f' && head -c 70000 /dev/urandom >> '" .. d .. "/f'"))
+  local p = assert(io.popen("cat '" .. d .. "/f'"))
+  local want = p:read("*a")
+  p:close()
+  local got = fs.read(d .. "/f")
+  t:eq(#got, #want)
+  t:ok(got == want, "contents differ from cat's")
+  local ok, msg, code = fs.read(d .. "/nope")
+  t:eq({ ok, code, msg }, { nil, "ENOENT", "ENOENT: open(" .. d .. "/nope): no such file or directory" })
+  ok, msg, code = fs.read(d)
+  t:eq({ ok, code }, { nil, "EISDIR" })
+end
+
 -- fs.type agrees with stat(1) on every kind of file the kernel makes here
 function test_type_agrees_with_stat(t)
   local d = tmpdir(t)
