@@ -321,6 +321,14 @@ func stdio(o *engine.Opts, key string, i int, def string) (child, parent *os.Fil
 	if strings.IndexByte(v, 0) >= 0 {
 		o.Fail(key, "path contains a NUL byte")
 	}
+	// a misspelt word would otherwise make a file of that name ("Pipe",
+	// "null "): a path that looks like one of the words must show it is a
+	// path ("./pipe")
+	switch word := strings.ToLower(strings.TrimSpace(v)); word {
+	case "inherit", "null", "pipe":
+		o.Fail(key, `%q is not %q: "inherit", "null", "pipe" or a path expected (a file of that name: "./%s")`,
+			v, word, v)
+	}
 	flag := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	if i == 0 {
 		flag = os.O_RDONLY

@@ -423,6 +423,10 @@ function test_bad_input(t)
   -- run gives no process object to write to: the child would wait for ever
   t:fails(function() proc.run{ "cat", stdin = "pipe" } end, 'option "stdin": "pipe" needs a process object to write to: use proc.spawn')
   t:fails(function() proc.run{ "true", tty = true, stdout = "null" } end, "not with tty")
+  -- a misspelt word is no file name: nothing is created in the working directory
+  t:fails(function() proc.run{ "true", stderr = "Pipe" } end, 'option "stderr": "Pipe" is not "pipe"')
+  t:fails(function() proc.run{ "true", stdout = "null " } end, '"./null "')
+  t:eq(require("fs").type("Pipe"), nil, "a file Pipe was made")
   t:fails(function() proc.run{ "true", timeout = -1 } end, "positive number")
   t:fails(function() proc.run{ "tr\0ue" } end, "NUL")
   t:fails(function() proc.run{ "true", env = { ["A=B"] = "x" } } end, "without '='")
