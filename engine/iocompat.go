@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"strings"
+	"sync"
+
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
 )
 
 // ioCompat makes gopher-lua's io read as Lua 5.1 and 5.4 scripts expect.
@@ -15,6 +19,10 @@ import (
 // and closes it at the end; io.lines() reads the default input and
 // file:lines() the file, neither closed at the end. Reading through read,
 // they wait for standard input as read does (stdin.go, which runs first).
+//
+// io.open's failure reads as C Lua's, "/x: No such file or directory" with
+// the errno number (2), where gopher-lua gave Go's "open /x: no such file or
+// directory" and always 1.
 //
 // io.read and file:read take Lua 5.3's formats without the star ("l",
 // "n", "a") beside 5.1's ("*l", ...): gopher-lua refused them, and the
@@ -42,6 +50,8 @@ func (vm *VM) ioCompat() {
 	if ioread, ok := iolib.RawGetString("read").(*lua.LFunction); ok {
 		iolib.RawSetString("read", starFormats(L, ioread, 1))
 	}
+	open = cLuaOpenErrors(L, open)
+	iolib.RawSetString("open", open)
 	lineOf := func(L *lua.LState, file lua.LValue) lua.LValue {
 		L.Push(read)
 		L.Push(file)
@@ -140,5 +150,42 @@ func starFormats(L *lua.LState, read *lua.LFunction, first int) *lua.LFunction {
 			}
 		}
 		return passOn(L, read)
+	})
+}
+
+// errnoByText maps Go's text of an errno ("no such file or directory") to
+// its number, to undo the wording of gopher-lua's io errors.
+var errnoByText = sync.OnceValue(func() map[string]unix.Errno {
+	m := map[string]unix.Errno{}
+	for n := unix.Errno(1); n < 4096; n++ {
+		if name := unix.ErrnoName(n); name != "" {
+			m[n.Error()] = n
+		}
+	}
+	return m
+})
+
+// cLuaOpenErrors wraps gopher-lua's io.open: a failure "open PATH: text", 1
+// becomes "PATH: Text", errno, as fopen's strerror and errno give it to C Lua.
+func cLuaOpenErrors(L *lua.LState, open *lua.LFunction) *lua.LFunction {
+	return L.NewFunction(func(L *lua.LState) int {
+		top := L.GetTop()
+		n := passOn(L, open)
+		if n != 3 || L.Get(top+1) != lua.LNil {
+			return n
+		}
+		msg, ok := L.Get(top + 2).(lua.LString)
+		if !ok {
+			return n
+		}
+		path := L.CheckString(1)
+		text, found := strings.CutPrefix(string(msg), "open "+path+": ")
+		errno, known := errnoByText()[text]
+		if !found || !known {
+			return n
+		}
+		L.Replace(top+2, lua.LString(path+": "+strings.ToUpper(text[:1])+text[1:]))
+		L.Replace(top+3, lua.LNumber(errno))
+		return n
 	})
 }

@@ -10,7 +10,8 @@ import (
 )
 
 // TestReadTakesLua54Formats: io.read and file:read take "l", "n", "a"
-// (Lua 5.3+) as "*l", "*n", "*a", and a bad format names itself.
+// (Lua 5.3+) as "*l", "*n", "*a", and a bad format names itself; io.open
+// fails as C Lua's does ("PATH: Strerror text", errno).
 func TestReadTakesLua54Formats(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "in.txt")
 	if err := os.WriteFile(path, []byte("first\n42\nrest\n"), 0o644); err != nil {
@@ -31,6 +32,11 @@ assert(a == "first" and b == 42, tostring(a) .. " " .. tostring(b))
 io.input():close()
 local ok, msg = pcall(io.read, "x")
 assert(not ok and msg:find([[bad argument #1 to 'read' (invalid format "x"]], 1, true), tostring(msg))
+local f, msg, errno = io.open(path .. ".missing")
+assert(f == nil and msg == path .. ".missing: No such file or directory" and errno == 2,
+  tostring(msg) .. " " .. tostring(errno))
+f, msg, errno = io.open(path .. "/x", "w")
+assert(f == nil and msg == path .. "/x: Not a directory" and errno == 20, tostring(msg) .. " " .. tostring(errno))
 ok, msg = pcall(io.stdout.read, io.stdout, {})
 assert(not ok and msg:find("bad argument #1 to 'read' (format expected, got table)", 1, true), tostring(msg))
 `, "read")
