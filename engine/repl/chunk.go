@@ -16,28 +16,31 @@ const chunkName = "stdin"
 
 // readChunk reads one chunk the way lua.c 5.4 does. The first line is tried as
 // `return <line>` (a leading '=' means the same), so that expressions print
-// their values; otherwise lines are added while the chunk's only fault is that
+// their values (compiled as `return nil, <line>`: see chunk); otherwise lines are added while the chunk's only fault is that
 // it ends too early. It returns the text as typed (for history) and the
 // compiled function, or a syntax error. Errors of read (io.EOF, an interrupt)
 // come back as they are, with the text read so far, but the end of input on a
 // continuation line comes back as an *endInChunk.
-func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string, *lua.LFunction, error) {
+func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string, *chunk, error) {
 	line, err := read(prompt)
 	if err != nil {
 		return "", nil, err
 	}
 	src := line
 	if strings.HasPrefix(src, "=") {
-		src = "return " + src[1:]
-	}
-	if fn, err := engine.Load(L, strings.NewReader("return "+src), chunkName); err == nil {
-		return line, fn, nil
+		src = src[1:]
+		if fn, err := engine.Load(L, strings.NewReader("return nil, "+src), chunkName); err == nil {
+			return line, &chunk{fn: fn, expr: true}, nil
+		}
+		src = "return " + src // an error: the loop below reports it
+	} else if fn, err := engine.Load(L, strings.NewReader("return nil, "+src), chunkName); err == nil {
+		return line, &chunk{fn: fn, expr: true}, nil
 	}
 	typed := line
 	for {
 		fn, err := engine.Load(L, strings.NewReader(src), chunkName)
 		if err == nil {
-			return typed, fn, nil
+			return typed, &chunk{fn: fn}, nil
 		}
 		if !incomplete(err) {
 			return typed, nil, syntaxError(err, src)
@@ -52,6 +55,16 @@ func readChunk(L *lua.LState, read func(prompt string) (string, error)) (string,
 		typed += "\n" + next
 		src += "\n" + next
 	}
+}
+
+// chunk is a compiled chunk. An expression line is compiled as `return nil,
+// <line>` and its first result dropped (expr): as `return f(x)` the call
+// would be a tail call, for which Lua drops the chunk's frame, and an error
+// raised for the caller (topo's "stdin:1: topo: duplicate node name") had no
+// line of the user's to point at, nor a stdin frame in its traceback.
+type chunk struct {
+	fn   *lua.LFunction
+	expr bool
 }
 
 // endInChunk is the end of input met on a continuation line: the syntax

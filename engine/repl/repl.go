@@ -15,7 +15,6 @@ import (
 	"strings"
 	"syscall"
 
-	lua "github.com/yuin/gopher-lua"
 	"golang.org/x/term"
 
 	"github.com/nslua/nslua/engine"
@@ -105,7 +104,7 @@ func (s *session) loop() error {
 		if s.signalled() {
 			return nil
 		}
-		chunk, fn, err := readChunk(s.vm.L, s.read)
+		text, c, err := readChunk(s.vm.L, s.read)
 		switch err {
 		case errStop:
 			return nil
@@ -124,15 +123,15 @@ func (s *session) loop() error {
 			// which tells a person who meant to give up nothing useful.
 			continue
 		}
-		if strings.TrimSpace(chunk) != "" {
-			s.lines.AddHistory(chunk)
-			appendHistory(s.history, chunk)
+		if strings.TrimSpace(text) != "" {
+			s.lines.AddHistory(text)
+			appendHistory(s.history, text)
 		}
 		if err != nil {
 			fmt.Fprintln(s.cfg.Err, err)
 			continue
 		}
-		if err := s.run(fn); err != nil {
+		if err := s.run(c); err != nil {
 			return err
 		}
 	}
@@ -141,13 +140,16 @@ func (s *session) loop() error {
 // run calls one compiled chunk and prints what it returned, tab-separated,
 // with the pretty printer. Errors are printed; only os.exit and SIGTERM end
 // the session.
-func (s *session) run(fn *lua.LFunction) error {
+func (s *session) run(c *chunk) error {
 	// The context is the one made before the chunk was read: a SIGINT
 	// that came after Enter has already cancelled it.
 	if s.pendingInterrupt {
 		s.vm.Interrupt(os.Interrupt)
 	}
-	vals, err := s.vm.Call(fn)
+	vals, err := s.vm.Call(c.fn)
+	if err == nil && c.expr && len(vals) > 0 {
+		vals = vals[1:]
+	}
 	if err != nil {
 		var le *engine.LuaError
 		if errors.As(err, &le) && (le.Exit != nil || le.Signal != nil && le.Signal != os.Interrupt) {

@@ -81,12 +81,16 @@ func TestReadChunk(t *testing.T) {
 			if err != nil {
 				t.Fatalf("error %v", err)
 			}
-			L.Push(fn)
+			L.Push(fn.fn)
 			if err := L.PCall(0, lua.MultRet, nil); err != nil {
 				t.Fatal(err)
 			}
+			first := 1
+			if fn.expr {
+				first = 2 // the nil of `return nil, <line>`
+			}
 			var got []string
-			for i := 1; i <= L.GetTop(); i++ {
+			for i := first; i <= L.GetTop(); i++ {
 				got = append(got, engine.Inspect(L.Get(i), engine.InspectOptions{L: L}))
 			}
 			if s := strings.Join(got, "\t"); s != tt.result {
