@@ -22,7 +22,7 @@ var requireArg = sync.OnceValue(func() *regexp.Regexp {
 // of the cursor) and the full words that may replace it: module names inside
 // require "…", keywords, globals and modules for a bare name, and the keys of
 // the table (or the methods of the nslua object) an a.b.c chain names, with
-// the keys its metatable's __index reaches.
+// the keys its metatable's __index reaches (classKeys when that is a function).
 func complete(vm *engine.VM, line string) (word string, cands []string) {
 	if m := requireArg().FindStringSubmatch(line); m != nil {
 		return m[1], withPrefix(vm.ModuleNames(), m[1])
@@ -36,7 +36,12 @@ func complete(vm *engine.VM, line string) (word string, cands []string) {
 	}
 	var names []string
 	if len(path) == 0 {
-		names = append(engine.Keywords(), vm.ModuleNames()...)
+		names = engine.Keywords()
+		for _, m := range vm.ModuleNames() {
+			if !strings.Contains(m, ".") { // nslua.errors is no global
+				names = append(names, m)
+			}
+		}
 		names = append(names, keys(vm, vm.L.G.Global, false)...)
 	} else {
 		v := lua.LValue(vm.L.G.Global)
@@ -198,7 +203,38 @@ func keys(vm *engine.VM, v lua.LValue, methods bool) []string {
 			out = append(out, c.MethodNames()...)
 			break
 		}
-		v = vm.L.GetMetaField(v, "__index")
+		next := vm.L.GetMetaField(v, "__index")
+		if _, computed := next.(*lua.LFunction); computed {
+			out = append(out, classKeys(vm, v, methods)...)
+			break
+		}
+		v = next
+	}
+	return out
+}
+
+// classKeys are the names an object whose __index is a function answers,
+// as far as they can be known without calling it: Lua's usual class, whose
+// metatable is the table of methods (topo's nodes and links, containers),
+// gives its methods, and a list of computed field names in the metatable's
+// __fields ({"ip", "netns"}) gives those.
+func classKeys(vm *engine.VM, v lua.LValue, methods bool) []string {
+	mt, ok := vm.L.GetMetatable(v).(*lua.LTable)
+	if !ok {
+		return nil
+	}
+	var out []string
+	mt.ForEach(func(k, val lua.LValue) {
+		if s, ok := k.(lua.LString); ok && engine.IsIdentifier(string(s)) && val.Type() == lua.LTFunction {
+			out = append(out, string(s))
+		}
+	})
+	if fields, ok := mt.RawGetString("__fields").(*lua.LTable); ok && !methods {
+		fields.ForEach(func(_, name lua.LValue) {
+			if s, ok := name.(lua.LString); ok && engine.IsIdentifier(string(s)) {
+				out = append(out, string(s))
+			}
+		})
 	}
 	return out
 }

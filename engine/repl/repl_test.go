@@ -166,7 +166,7 @@ func TestSplitChain(t *testing.T) {
 func TestComplete(t *testing.T) {
 	vm := engine.New([]engine.Module{{Name: "netx", Open: func(vm *engine.VM, L *lua.LState) lua.LValue {
 		return vm.Funcs(map[string]func(*lua.LState) int{"list": nil, "link": nil})
-	}}}, fstest.MapFS{"topo.lua": {Data: []byte("return {}")}})
+	}}}, fstest.MapFS{"topo.lua": {Data: []byte("return {}")}, "topo/plan.lua": {Data: []byte("return {}")}})
 	defer vm.Close()
 	vm.PreloadGlobals()
 	c := vm.NewClass("thing", map[string]func(*lua.LState) int{"close": nil, "clone": nil, "wait": nil}, nil)
@@ -176,6 +176,12 @@ func TestComplete(t *testing.T) {
 		deep = setmetatable({own = 1}, {__index = setmetatable({mid = 2}, {__index = {far = 3}})})
 		t = {alpha = 1, alps = {beta = true}, ["not ident"] = 1, [1] = 2, fn = print, _private = 1}
 		s = "text"
+		Node = {__fields = {"ip", "netns"}}
+		function Node:ping() end
+		function Node:run() end
+		function Node:_plan() end
+		Node.__index = function(self, k) if k == "ip" then return "10.0.0.1" end return Node[k] end
+		node = setmetatable({name = "h1"}, Node)
 	`, "setup"); err != nil {
 		t.Fatal(err)
 	}
@@ -200,13 +206,17 @@ func TestComplete(t *testing.T) {
 		{"whi", "whi", []string{"while"}},
 		{"net", "net", []string{"netx"}},            // a module not yet loaded
 		{"netx.li", "li", []string{"link", "list"}}, // loads it
-		{"top", "top", []string{"topo"}},            // a stdlib module
-		{`require "to`, "to", []string{"topo"}},
+		{"top", "top", []string{"topo"}},            // a stdlib module; topo.plan is no global
+		{`require "topo`, "topo", []string{"topo", "topo.plan"}},
+		{`require "to`, "to", []string{"topo", "topo.plan"}},
 		{`local m = require('ne`, "ne", []string{"netx"}},
 		{`print("string.fo`, "", nil},
 		{"nosuch.x", "x", nil},
 		{"t.alpha.x", "x", nil},
 		{"-- string.fo", "", nil},
+		{"node:", "", []string{"ping", "run"}},                        // methods of a class with a computed __index
+		{"node.", "", []string{"ip", "name", "netns", "ping", "run"}}, // and its __fields
+		{"node:_", "_", []string{"__index", "_plan"}},
 	}
 	for _, tt := range tests {
 		word, got := complete(vm, tt.line)
