@@ -530,11 +530,15 @@ collectgarbage() collectgarbage()`, "popen")
 		}
 	}
 	vm.NewChunkContext()
-	interrupted := make(chan struct{})
+	interrupted, returned := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(interrupted)
 		for children() == 0 {
-			time.Sleep(5 * time.Millisecond) // polling for the child, not synchronisation
+			select {
+			case <-returned: // os.execute ended without a child: reported below
+				return
+			case <-time.After(5 * time.Millisecond): // polling for the child, not synchronisation
+			}
 		}
 		vm.Interrupt(syscall.SIGTERM)
 	}()
@@ -547,13 +551,16 @@ collectgarbage() collectgarbage()`, "popen")
 	if d := time.Since(start); d > 15*time.Second {
 		t.Errorf("os.execute returned after %v: SIGTERM did not reach sleep", d)
 	}
+	close(returned)
 	<-interrupted
 }
 
-// TestInterruptDuringClose: a SIGTERM that came, unsynchronised, before
-// the VM closes, to a popen child that ignores it, makes Close wait for the
-// grace period and the SIGKILL after it (run with -race: the grace period
-// is counted under vm.mu, and Close waits under it too).
+// TestInterruptDuringClose: a SIGTERM that came from another goroutine
+// before the VM closes, to a popen child that ignores it, makes Close wait
+// for the grace period and the SIGKILL after it; one more that comes,
+// unsynchronised, while Close runs is passed on without a race (run with
+// -race: the grace period is counted under vm.mu, and Close waits under it
+// too).
 func TestInterruptDuringClose(t *testing.T) {
 	vm := New(nil, nil)
 	if err := vm.DoString(`p = io.popen("trap '' TERM; echo ready; sleep 30")
@@ -570,14 +577,21 @@ assert(p:read("*l") == "ready")`, "popen"); err != nil {
 		t.Fatal("the popen child is not watched")
 	}
 	go vm.Interrupt(syscall.SIGTERM)
-	time.Sleep(200 * time.Millisecond) // a signal's timing, not synchronisation
+	// Interrupt records the signal and counts the grace period in one hold
+	// of vm.mu: once the signal shows, the grace period is counted
+	for end := time.Now().Add(20 * time.Second); vm.Interrupted() == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("Interrupt did not run within 20 s")
+		}
+	}
+	go vm.Interrupt(syscall.SIGTERM) // while Close runs, or after
 	start := time.Now()
 	vm.Close()
 	if d := time.Since(start); d < childGrace/2 {
 		t.Errorf("Close returned after %v, before the grace period ended", d)
 	}
 	// the child got SIGKILL after its grace: its pidfd goroutine reaps it
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil || strings.Contains(string(b), ") Z ") {
 			break

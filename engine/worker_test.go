@@ -98,7 +98,12 @@ func TestOnWorkerNeverLeaksItsNamespace(t *testing.T) {
 		t.Fatalf("the new netns %s is the test's own", foreign)
 	}
 	targets := []Target{{Kind: KindNet, Fd: fd}}
+	var tidsMu sync.Mutex
+	tids := map[int]bool{} // the threads the workers ran on
 	work := func(cur *ThreadNS) error {
+		tidsMu.Lock()
+		tids[unix.Gettid()] = true
+		tidsMu.Unlock()
 		l, err := os.Readlink("/proc/thread-self/ns/net")
 		if err != nil {
 			return err
@@ -168,31 +173,43 @@ func TestOnWorkerNeverLeaksItsNamespace(t *testing.T) {
 	if reads.Load() < 1000 {
 		t.Errorf("observers read only %d times: the test proved little", reads.Load())
 	}
-	// Threads exit asynchronously after their goroutine ends: poll. The
-	// runtime may have started a few more idle threads than it had at the
-	// baseline while four workers at a time took threads out of its pool
-	// (it never destroys idle ones); what must not survive is a thread per
-	// worker, or any thread in the worker's namespace.
-	slack := 4
-	deadline := time.Now().Add(10 * time.Second)
-	var now, inForeign int
-	for {
-		now, inForeign = processThreads(t), threadsIn(foreign)
-		if (inForeign == 0 && now <= baseline) || time.Now().After(deadline) {
-			break
+	// Threads exit asynchronously after their goroutine ends: poll until
+	// none of the workers' threads is left (a thread id is not reused
+	// this soon). The runtime may meanwhile have started idle threads of
+	// its own, more of them on a busy machine (a goroutine blocked in a
+	// syscall has its P handed to another thread); those are not the
+	// workers', and it never destroys them. What must not survive is a
+	// thread per worker, or any thread in the worker's namespace.
+	alive := func() (n int) {
+		tidsMu.Lock()
+		defer tidsMu.Unlock()
+		for tid := range tids {
+			if _, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid)); err == nil {
+				n++
+			}
 		}
-		if inForeign == 0 && now <= baseline+slack && time.Now().After(deadline.Add(-9*time.Second)) {
+		return n
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var left, inForeign int
+	for {
+		left, inForeign = alive(), threadsIn(foreign)
+		if (left == 0 && inForeign == 0) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond) // polling interval, not synchronisation
 	}
+	now := processThreads(t)
 	if inForeign != 0 {
 		t.Errorf("%d threads are still in the foreign netns %s", inForeign, foreign)
 	}
-	if now > baseline+slack {
+	if left != 0 {
+		t.Errorf("%d of the %d threads workers ran on still exist", left, len(tids))
+	}
+	if now > baseline+100 {
 		t.Errorf("threads: %d after 1000 workers, baseline %d", now, baseline)
 	}
-	t.Logf("1000 workers: %d observer reads, threads baseline %d, after %d", reads.Load(), baseline, now)
+	t.Logf("1000 workers on %d threads: %d observer reads, threads baseline %d, after %d", len(tids), reads.Load(), baseline, now)
 }
 
 // A worker that panics reports an internal error instead of crashing, and its

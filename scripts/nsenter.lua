@@ -39,13 +39,15 @@ if not target then
     assert(ns.hostname("nsenter-demo"))
     demo = io.popen("exec sleep 60")
   end)
-  for _ = 1, 5000 do
+  -- the shell execs sleep at once, but a busy machine may take a while:
+  -- wait for it by the clock, not for so many tries
+  local deadline = os.time() + 20
+  repeat
     for _, k in ipairs(proc.children(proc.self())) do
       local i = proc.info(k)
       if i and i.name == "sleep" then target = k end
     end
-    if target then break end
-  end
+  until target or os.time() > deadline
   assert(target, "the demo process did not start")
 end
 

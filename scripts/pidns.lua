@@ -22,7 +22,13 @@ local nspid = f:read("*a"):match("NSpid:%s*([^\n]*)")
 f:close()
 print("host /proc/" .. p.pid .. "/status NSpid: " .. nspid)
 
--- outside observation 2: ps inside the namespace, entered with nsenter(1)
+-- outside observation 2: ps inside the namespace, entered with nsenter(1),
+-- once sh has exec'd sleep (right after it reported; a busy machine may
+-- take a moment)
+local deadline = os.time() + 20
+repeat
+  local i = proc.info(p.pid)
+until (i and i.name == "sleep") or os.time() > deadline
 local ps = assert(proc.run{ "nsenter", "-t", p.pid, "-p", "-m", "ps", "-e", "-o", "pid=,comm=" })
 print("ps in the namespace:\n" .. ps.stdout)
 

@@ -76,7 +76,8 @@ func lsns(t *testing.T) []lsnsRow {
 }
 
 // startHolder starts `unshare ARGS sleep` as a long-lived process in new
-// namespaces and returns its pid (the sleep's).
+// namespaces and returns its pid (the sleep's) once unshare has made them
+// and exec'd sleep.
 func startHolder(t *testing.T, args ...string) int {
 	t.Helper()
 	cmd := exec.Command("unshare", append(args, "sleep", "300")...)
@@ -84,7 +85,21 @@ func startHolder(t *testing.T, args ...string) int {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitComm(t, cmd.Process.Pid, "sleep")
 	return cmd.Process.Pid
+}
+
+// waitComm polls until pid runs comm (it has exec'd it), for up to 20 s.
+func waitComm(t *testing.T, pid int, comm string) {
+	t.Helper()
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) { // polling interval
+		if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(c)) == comm {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("pid %d never exec'd %s", pid, comm)
+		}
+	}
 }
 
 // TestNSListAgreesWithLsns: every namespace lsns reports is in ns.list()

@@ -81,7 +81,7 @@ func startCmd(t *testing.T, name string, args ...string) *exec.Cmd {
 // waitChild polls for the first child of pid (unshare --fork's payload).
 func waitChild(t *testing.T, pid int) int {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		out, _ := exec.Command("ps", "-o", "pid=", "--ppid", strconv.Itoa(pid)).Output()
 		if f := strings.Fields(string(out)); len(f) > 0 {
@@ -113,18 +113,12 @@ func TestProcInfoAgreesWithPsAndProc(t *testing.T) {
 			p.Wait()
 		}
 	})
-	waitComm := func(pid int) {
-		deadline := time.Now().Add(10 * time.Second)
-		for time.Now().Before(deadline) {
-			if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid)); strings.TrimSpace(string(c)) == "sleep" {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-		t.Fatalf("%d never exec'd sleep", pid)
+	// the states compared below are stable once each sleep sleeps: just
+	// after its exec it may still run (R) or page in (D)
+	for _, pid := range []int{plain.Process.Pid, setuid.Process.Pid, inner} {
+		waitComm(t, pid, "sleep")
+		waitSleeping(t, pid)
 	}
-	waitComm(plain.Process.Pid)
-	waitComm(setuid.Process.Pid)
 	pids := []int{os.Getpid(), plain.Process.Pid, setuid.Process.Pid, inner}
 	infos := procInfos(t, pids...)
 
@@ -185,6 +179,20 @@ func TestProcInfoAgreesWithPsAndProc(t *testing.T) {
 	}
 }
 
+// waitSleeping polls until pid waits in nanosleep (sleep(1) has started
+// and sleeps), for up to 20 s.
+func waitSleeping(t *testing.T, pid int) {
+	t.Helper()
+	for end := time.Now().Add(20 * time.Second); ; time.Sleep(2 * time.Millisecond) { // polling interval
+		if w, _ := os.ReadFile(fmt.Sprintf("/proc/%d/wchan", pid)); strings.Contains(string(w), "nanosleep") {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("pid %d does not sleep", pid)
+		}
+	}
+}
+
 func itoa(p *int) string {
 	if p == nil {
 		return "nil"
@@ -198,6 +206,8 @@ func TestProcTreeChildrenFindKill(t *testing.T) {
 	harness.NoLeaks(t)
 	a := startCmd(t, "sleep", "301")
 	b := startCmd(t, "sleep", "302")
+	waitComm(t, a.Process.Pid, "sleep") // named sleep only once exec'd
+	waitComm(t, b.Process.Pid, "sleep")
 	before, _ := exec.Command("ps", "-o", "pid=", "--ppid", strconv.Itoa(os.Getpid())).Output()
 	r := harness.MustRun(t, "-e", fmt.Sprintf(`
 local proc = require "proc"
@@ -261,6 +271,7 @@ func contains(xs []string, x string) bool {
 func TestProcInfoUnreadableFieldsAreNil(t *testing.T) {
 	harness.NoLeaks(t)
 	sleep := startCmd(t, "sleep", "303")
+	waitComm(t, sleep.Process.Pid, "sleep")
 	dir, err := os.MkdirTemp("", "nslua-nobody-")
 	if err != nil {
 		t.Fatal(err)

@@ -239,7 +239,10 @@ func TestREPLCtrlCInterruptsABlockingCall(t *testing.T) {
 	rt := startREPL(t, t.TempDir())
 	rt.send(`proc.run{"sleep", "30"}` + "\r")
 	rt.waitCooked()
-	time.Sleep(200 * time.Millisecond) // the child runs and proc.run waits
+	// the child runs: proc.run has started it and waits for it
+	waitFor(t, replTimeout, "the sleep of proc.run", func() bool {
+		return findBelow(rt.cmd.Process.Pid, "sleep") > 0
+	})
 	rt.send("\x03")
 	rt.expect("interrupted")
 	rt.expect("nslua> ")

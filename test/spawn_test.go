@@ -573,21 +573,33 @@ func TestSpawnKillSignalsTheChildOnly(t *testing.T) {
 // not wait for grandchildren that still hold them.
 func TestSpawnTimeoutEndsTheProcessGroup(t *testing.T) {
 	harness.NoLeaks(t)
+	// The timeout runs from the spawn. A run where it struck before the
+	// shell had both jobs running, the second one ignoring SIGTERM, proves
+	// nothing (a busy machine): it is run again with a longer timeout.
+	for _, timeout := range []string{"0.5", "2", "8"} {
+		if timeoutEndsTheGroup(t, timeout) {
+			return
+		}
+		t.Logf("timeout = %s struck before the shell's jobs ran: again with a longer one", timeout)
+	}
+	t.Fatal("the shell never had its jobs running before the timeout, even with 8 s")
+}
+
+// timeoutEndsTheGroup runs one proc.run with timeout and reports whether
+// the run was a test: the shell wrote both jobs' pids and the second one
+// ignored SIGTERM before the timeout.
+func timeoutEndsTheGroup(t *testing.T, timeout string) bool {
+	t.Helper()
 	dir := t.TempDir()
-	pidfile := filepath.Join(dir, "pids")
+	pidfile, trapped := filepath.Join(dir, "pids"), filepath.Join(dir, "trapped")
 	n := startNslua(t, fmt.Sprintf(`local proc = require "proc"
 		local r = assert(proc.run{"sh", "-c",
-			"sleep 324 & echo $! > %[1]s; (trap '' TERM; exec sleep 325) & echo $! >> %[1]s; wait",
-			timeout = 0.5, kill_grace = 0.2})
+			"sleep 324 & echo $! > %[1]s.new; (trap '' TERM; : > %[2]s; exec sleep 325) & echo $! >> %[1]s.new; mv %[1]s.new %[1]s; wait",
+			timeout = %[3]s, kill_grace = 0.2})
 		print(r.timed_out, r.code)
-		io.read()`, pidfile))
-	if l := n.line(t); l != "true\t143" {
-		t.Errorf("result %q, want timed_out true, code 143", l)
-	}
+		io.read()`, pidfile, trapped, timeout))
+	l := n.line(t)
 	b, err := os.ReadFile(pidfile)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var pids []int
 	for _, f := range strings.Fields(string(b)) {
 		pid, _ := strconv.Atoi(f)
@@ -595,16 +607,26 @@ func TestSpawnTimeoutEndsTheProcessGroup(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		for _, pid := range pids {
-			if !gone(pid) {
+			if pid > 0 && !gone(pid) {
 				unix.Kill(pid, unix.SIGKILL)
 			}
 		}
 	})
+	if _, terr := os.Stat(trapped); err != nil || terr != nil {
+		// struck early: what the shell started goes with its group all the same
+		allGone(t, pids, "after an early timeout")
+		n.finish(t)
+		return false
+	}
+	if l != "true\t143" {
+		t.Errorf("result %q, want timed_out true, code 143", l)
+	}
 	if len(pids) != 2 {
 		t.Fatalf("pids %q", b)
 	}
 	allGone(t, pids, "after the timeout, while the script runs")
 	n.finish(t)
+	return true
 }
 
 // TestSpawnOnTerminalKeepsForegroundGroup: a child whose stdin is the

@@ -37,6 +37,16 @@ func TestLeakCheckerCatchesLeaks(t *testing.T) {
 			// the shell exits at once; sleep is reparented to us (subreaper)
 			out := Tool(t, "sh", "-c", "sleep 300 >/dev/null 2>&1 & echo $!")
 			pid := strings.TrimSpace(out)
+			// the shell's fork is "sh" until it has exec'd sleep
+			for end := time.Now().Add(20 * time.Second); ; time.Sleep(time.Millisecond) {
+				if comm, _ := os.ReadFile("/proc/" + pid + "/comm"); strings.TrimSpace(string(comm)) == "sleep" {
+					break
+				}
+				if time.Now().After(end) {
+					exec.Command("kill", "-KILL", pid).Run()
+					t.Fatalf("pid %s never exec'd sleep", pid)
+				}
+			}
 			return func() { exec.Command("kill", "-KILL", pid).Run() }
 		}, "(sleep)"},
 	}

@@ -14,10 +14,7 @@ local function running(t, opts)
   local c = container.new(opts)
   t:cleanup(function() c:remove() end)
   local p = t:ok(c:start{ "sleep", "1000" })
-  for _ = 1, 100000 do
-    local info = proc.info(p.pid)
-    if info and info.name == "sleep" then break end
-  end
+  require("helpers").wait_exec(p.pid, "sleep")
   return c, p
 end
 

@@ -29,11 +29,30 @@ function M.sleeper(t, opts)
   opts[1], opts[2] = "sleep", "1000"
   local p = assert(proc.spawn(opts))
   t:cleanup(function() p:kill("KILL"); p:wait() end)
-  for _ = 1, 100000 do
-    local info = proc.info(p.pid)
-    if info and info.name == "sleep" then break end
-  end
+  M.wait_exec(p.pid, "sleep")
   return p
+end
+
+--- wait_for(cond, what [, seconds]) calls cond until it returns a true
+--- value, and returns that, for up to seconds (default 20) of wall-clock
+--- time; then it raises, saying what it waited for. A loop of so many
+--- tries would end sooner on a busy machine than on an idle one.
+function M.wait_for(cond, what, seconds)
+  local deadline = os.time() + (seconds or 20) + 1 -- os.time counts whole seconds
+  repeat
+    local v = cond()
+    if v then return v end
+  until os.time() > deadline
+  error("timed out waiting for " .. what, 2)
+end
+
+--- wait_exec(pid, name) waits until process pid runs the program name
+--- (proc.info(pid).name): it has exec'd it.
+function M.wait_exec(pid, name)
+  M.wait_for(function()
+    local info = proc.info(pid)
+    return info and info.name == name
+  end, "pid " .. pid .. " to run " .. name)
 end
 
 --- rootfs(t) builds a busybox root file system in a fresh directory

@@ -65,15 +65,12 @@ end
 function test_children_tree_find_kill(t)
   local f = io.popen("exec sleep 30")
   -- io.popen's shell exec's sleep: a child of ours; poll until it did
-  local pid
-  for _ = 1, 2000 do
+  local pid = require("helpers").wait_for(function()
     for _, k in ipairs(proc.children(proc.self())) do
       local i = proc.info(k)
-      if i and i.name == "sleep" then pid = k end
+      if i and i.name == "sleep" then return k end
     end
-    if pid then break end
-  end
-  t:ok(pid, "the sleep appeared among our children")
+  end, "the sleep among our children")
   t:cleanup(function() proc.kill(pid, "KILL") end)
   t:eq(proc.info(pid).ppid, proc.self())
   local tree = proc.tree(proc.self())

@@ -46,9 +46,15 @@ end
 function test_timeout_terminates_then_kills(t)
   local r = t:ok(proc.run{ "sleep", "100", timeout = 0.1 })
   t:eq({ r.code, r.signal, r.timed_out }, { 143, 15, true })
-  -- a child that ignores SIGTERM gets SIGKILL after kill_grace
-  r = t:ok(proc.run(sh("trap '' TERM; exec sleep 100", { timeout = 0.1, kill_grace = 0.1 })))
-  t:eq({ r.code, r.timed_out }, { 137, true })
+  -- a child that ignores SIGTERM gets SIGKILL after kill_grace. The timeout
+  -- runs from the spawn: a run where it struck before the shell ignored
+  -- SIGTERM (it says "ready" once it does) proves nothing, and is run
+  -- again with a longer one
+  for _, timeout in ipairs { 0.1, 1, 5 } do
+    r = t:ok(proc.run(sh("trap '' TERM; echo ready; exec sleep 100", { timeout = timeout, kill_grace = 0.1 })))
+    if r.stdout == "ready\n" then break end
+  end
+  t:eq({ r.code, r.timed_out, r.stdout }, { 137, true, "ready\n" })
 end
 
 function test_max_output_keeps_the_first_bytes(t)
@@ -184,12 +190,23 @@ function test_wait_waits_for_a_grandchild_holding_stdout_within_its_timeout(t)
   -- like $(...): the result has what a background grandchild writes later
   local r = t:ok(proc.run(sh("(sleep 0.3; echo late) & echo now")))
   t:eq(r.stdout, "now\nlate\n")
-  local p = t:ok(proc.spawn(sh("(sleep 1; echo late) & echo now", { stdout = "pipe" })))
+  -- the grandchild writes "late" when the test lets it (a line through a
+  -- fifo), once the shell has ended and the wait has timed out: not after
+  -- a time a busy machine may overrun
+  local fifo = os.tmpname()
+  os.remove(fifo)
+  t:eq(proc.run{ "mkfifo", fifo }.code, 0)
+  t:cleanup(function() os.remove(fifo) end)
+  local p = t:ok(proc.spawn(sh("(read x < '" .. fifo .. "'; echo late) & echo now", { stdout = "pipe" })))
+  helpers.wait_for(function() return not p:running() end, "the shell to end")
   local res, msg, code = p:wait(0.2)
   t:eq({ res, code }, { nil, "ETIMEDOUT" })
   t:ok(msg:find("still holds its stdout open", 1, true), msg)
   t:eq(p:running(), false)
   t:eq(p:read(), "now\n")
+  local f = assert(io.open(fifo, "w"))
+  f:write("go\n")
+  f:close()
   r = t:ok(p:wait())
   t:eq({ r.code, r.stdout }, { 0, "late\n" })
 end
@@ -211,11 +228,12 @@ function test_dropped_process_objects_hold_no_descriptors(t)
   -- kept one's three too (before, each spawn kept its three pipe ends open
   -- until the script ended)
   local want, now = before - 3, nil
-  for _ = 1, 100 do
+  local deadline = os.time() + 21 -- 20 s at least: os.time counts whole seconds
+  repeat
     now = fd_count()
     if now <= want then break end
     proc.run{ "sleep", "0.05" }
-  end
+  until os.time() > deadline
   t:ok(now <= want, "fds: " .. before .. " before 300 spawns, " .. now .. " after, want " .. want)
   -- what the kept one wrote was collected before its pipes closed
   t:eq(kept:read(), "kept\n")
