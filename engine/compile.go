@@ -29,8 +29,15 @@ import (
 // Compile parses and compiles a chunk, as L.Load does, with the mend.
 // Errors are gopher-lua's syntax errors (*lua.ApiError), as L.Load's are.
 func Compile(r io.Reader, name string) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(r, name)
+	lines := &lineCounter{r: r}
+	chunk, err := parse.Parse(lines, name)
 	if err != nil {
+		if pe, ok := err.(*parse.Error); ok && pe.Pos.Line == parse.EOF {
+			// gopher-lua says "NAME at EOF: msg", without the line lua.c
+			// gives: the last one
+			return nil, &lua.ApiError{Type: lua.ApiErrorSyntax, Cause: err,
+				Object: lua.LString(fmt.Sprintf("%s:%d: %s near <eof>", name, lines.n+1, pe.Message))}
+		}
 		return nil, syntaxError(err)
 	}
 	mendKeyedTails(reflect.ValueOf(chunk))
@@ -48,6 +55,18 @@ func Load(L *lua.LState, r io.Reader, name string) (*lua.LFunction, error) {
 		return nil, err
 	}
 	return L.NewFunctionFromProto(proto), nil
+}
+
+// lineCounter counts the newlines read through it.
+type lineCounter struct {
+	r io.Reader
+	n int
+}
+
+func (c *lineCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += strings.Count(string(p[:n]), "\n")
+	return n, err
 }
 
 func syntaxError(err error) error {

@@ -28,7 +28,7 @@ func (vm *VM) installStdlibLoader() {
 		file := strings.ReplaceAll(name, ".", "/") + ".lua"
 		src, err := fs.ReadFile(vm.stdlib, file)
 		if err != nil {
-			L.Push(lua.LString("\n\tno embedded module 'stdlib/" + file + "'"))
+			L.Push(lua.LString("no embedded module 'stdlib/" + file + "'"))
 			return 1
 		}
 		fn, err := vm.loadStdlib(L, file, src)

@@ -182,7 +182,13 @@ func TestCLISyntaxError(t *testing.T) {
 
 	r = harness.Run(t, "-e", "print(1")
 	wantCode(t, r, 1)
-	oneCleanLine(t, r, "(command line): syntax error at end of input")
+	oneCleanLine(t, r, "(command line):1: syntax error near <eof>")
+
+	// at the end of input: the last line, as lua.c says
+	s = writeScript(t, "eof.lua", "local x = 1\nif x then\n")
+	r = harness.Run(t, s)
+	wantCode(t, r, 1)
+	oneCleanLine(t, r, s+":3: syntax error near <eof>")
 }
 
 func TestCLIUsageErrors(t *testing.T) {

@@ -328,22 +328,19 @@ func forwardSignals(vm *engine.VM, sigs <-chan os.Signal) {
 }
 
 // gopher-lua words a syntax error "NAME line:2(column:5) near '=':   syntax
-// error" or "NAME at EOF:   unterminated string"; people and editors expect
-// lua.c's "NAME:2: ..." form, so the message becomes one such line.
+// error"; people and editors expect lua.c's "NAME:2: ..." form, so the
+// message becomes one such line. (One at the end of input is in that form
+// already: engine.Compile counts the lines gopher-lua does not.)
 // (The patterns are compiled here, not at init: start-up pays for nothing
 // that only an error needs.)
 func syntaxLine(msg string) string {
 	syntaxAtLine := regexp.MustCompile(`^(.*) line:(\d+)\(column:(\d+)\) near '(.*)':\s+(.*)$`)
-	syntaxAtEOF := regexp.MustCompile(`^(.*) at EOF:\s+(.*)$`)
 	msg = strings.TrimSpace(msg)
 	if strings.Contains(msg, "\n") {
 		msg = msg[:strings.Index(msg, "\n")]
 	}
 	if m := syntaxAtLine.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s:%s:%s: %s near '%s'", m[1], m[2], m[3], m[5], m[4])
-	}
-	if m := syntaxAtEOF.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s: %s at end of input", m[1], m[2])
 	}
 	return msg
 }
