@@ -19,9 +19,16 @@ local plan = require("topo.plan")
 local M = {}
 M.plan = plan
 
-local fail, argfail, bare = plan.fail, plan.argfail, plan.bare
--- errors raised in this file are reported at the caller's line too
-require("nslua.errors").internal(debug.getinfo(1, "S").source)
+local fail, bare = plan.fail, plan.bare
+-- Errors are reported at the caller's line (positions skip this file's
+-- frames). A mistake of the caller is raised by the function the script
+-- called, in its own frame (error(msg(...), 0)), so that the traceback
+-- starts there: helpers return the message, plan's checks run through try.
+-- fail (a raise from a helper) is left to what runs inside start's build,
+-- which start catches and raises again itself.
+local errors = require "nslua.errors"
+errors.internal(debug.getinfo(1, "S").source)
+local try, msg, argmsg = errors.try, plan.message, plan.argmessage
 
 -- The bindings are required on first use: describing, validating and
 -- exporting a topology needs none of them (nor root).
@@ -41,9 +48,9 @@ local Link = {}
 
 local function is_topo(v) return getmetatable(v) == Topo end
 
--- check_self raises when a method is called with "." instead of ":".
-local function check_self(self, method, args)
-  if not is_topo(self) then fail("%s: call it as t:%s(%s)", method, method, args or "") end
+-- usage is the message for a method called with "." instead of ":".
+local function usage(method, args)
+  return msg("%s: call it as t:%s(%s)", method, method, args or "")
 end
 
 local LINK_OPTS = {}
@@ -63,10 +70,12 @@ end
 --- name was left behind by a script killed with SIGKILL, its leftovers are
 --- removed now.
 function M.new(opts)
-  if type(opts) ~= "table" then fail("new: expected a table {name=, subnet=, routing=, ipv6=}, got %s", type(opts)) end
-  plan.check_keys(opts, { name = true, subnet = true, routing = true, ipv6 = true }, "new")
-  local d = plan.normalize({ name = opts.name, subnet = opts.subnet, routing = opts.routing, ipv6 = opts.ipv6 })
-  M._reap_orphan(d.name)
+  if type(opts) ~= "table" then error(msg("new: expected a table {name=, subnet=, routing=, ipv6=}, got %s", type(opts)), 0) end
+  local ok, d = try(plan.check_keys, opts, { name = true, subnet = true, routing = true, ipv6 = true }, "new")
+  if ok then ok, d = try(plan.normalize, { name = opts.name, subnet = opts.subnet, routing = opts.routing, ipv6 = opts.ipv6 }) end
+  if not ok then error(d, 0) end
+  local err = M._reap_orphan(d.name)
+  if err then error(err, 0) end
   return M._empty(d)
 end
 
@@ -82,19 +91,31 @@ function Topo:__tostring()
   return string.format("topo %s (%d nodes, %d links, %s)", self.name, #self._desc.nodes, #self._desc.links, self._state)
 end
 
+-- _editable is nil when the description may change (before t:start() and
+-- after t:stop()), else the message saying why not.
 function Topo:_editable(what)
-  if self._state ~= "new" then
-    fail("%s: topology %s is %s; describe it before t:start()", what, self.name, self._state)
+  if self._state ~= "new" and self._state ~= "stopped" then
+    return msg("%s: topology %s is %s; describe it before t:start() (or after t:stop())", what, self.name, self._state)
   end
 end
 
-local function add_node(self, kind, name, opts)
-  if not is_topo(self) then fail("%s: call it as t:%s(name [, opts])", kind, kind) end
-  self:_editable(kind)
-  if opts ~= nil and type(opts) ~= "table" then fail("%s %s: options must be a table, got %s", kind, tostring(name), type(opts)) end
-  opts = opts or {}
+-- check_node_entry is plan's check of a node with its options'.
+local function check_node_entry(kind, name, opts, byname)
   plan.check_keys(opts, kind == "switch" and {} or { ip = true }, kind .. " " .. tostring(name))
-  local entry = plan.check_node(kind, name, opts, self._byname)
+  return plan.check_node(kind, name, opts, byname)
+end
+
+-- add_node adds a node and returns it, or nil and the message of what is
+-- wrong (the API functions raise it).
+local function add_node(self, kind, name, opts)
+  if not is_topo(self) then return nil, msg("%s: call it as t:%s(name [, opts])", kind, kind) end
+  local err = self:_editable(kind)
+  if err then return nil, err end
+  if opts ~= nil and type(opts) ~= "table" then
+    return nil, msg("%s %s: options must be a table, got %s", kind, tostring(name), type(opts))
+  end
+  local ok, entry = try(check_node_entry, kind, name, opts or {}, self._byname)
+  if not ok then return nil, entry end
   table.insert(self._desc.nodes, entry)
   self._byname[name] = entry
   self._plan = nil
@@ -104,18 +125,40 @@ local function add_node(self, kind, name, opts)
 end
 
 --- t:host(name [, {ip=}]) adds a host: a netns with one interface per link.
-function Topo:host(name, opts) return add_node(self, "host", name, opts) end
---- t:router(name [, {ip=}]) adds a router: a host that forwards.
-function Topo:router(name, opts) return add_node(self, "router", name, opts) end
---- t:switch(name) adds a switch: a Linux bridge.
-function Topo:switch(name, opts) return add_node(self, "switch", name, opts) end
+function Topo:host(name, opts)
+  local node, err = add_node(self, "host", name, opts)
+  if not node then error(err, 0) end
+  return node
+end
 
+--- t:router(name [, {ip=}]) adds a router: a host that forwards.
+function Topo:router(name, opts)
+  local node, err = add_node(self, "router", name, opts)
+  if not node then error(err, 0) end
+  return node
+end
+
+--- t:switch(name) adds a switch: a Linux bridge.
+function Topo:switch(name, opts)
+  local node, err = add_node(self, "switch", name, opts)
+  if not node then error(err, 0) end
+  return node
+end
+
+-- node_name is the name of a node given as an object or a name, or nil and
+-- why not.
 local function node_name(self, v, what)
   if getmetatable(v) == Node then
-    if v._t ~= self then fail("%s: node %s belongs to another topology", what, v.name) end
+    if v._t ~= self then return nil, msg("%s: node %s belongs to another topology", what, v.name) end
     return v.name
   end
   return v
+end
+
+-- check_link_entry is plan's check of a link with its options'.
+local function check_link_entry(a, b, opts, byname)
+  plan.check_keys(opts, LINK_OPTS, "link")
+  return plan.check_link(a, b, opts, byname)
 end
 
 --- t:link(a, b [, {rate=, delay=, loss=, mtu=, a_ip=, b_ip=}]) links two nodes
@@ -123,13 +166,16 @@ end
 --- delay and loss by the rules of net's l:shape, plan.parse_*), so that a bad
 --- one raises now, not in t:start().
 function Topo:link(a, b, opts)
-  if not is_topo(self) then fail("link: call it as t:link(a, b [, opts])") end
-  self:_editable("link")
-  if opts ~= nil and type(opts) ~= "table" then fail("link: options must be a table, got %s", type(opts)) end
-  opts = opts or {}
-  plan.check_keys(opts, LINK_OPTS, "link")
-  a, b = node_name(self, a, "link"), node_name(self, b, "link")
-  local entry = plan.check_link(a, b, opts, self._byname)
+  if not is_topo(self) then error(usage("link", "a, b [, opts]"), 0) end
+  local err = self:_editable("link")
+  if err then error(err, 0) end
+  if opts ~= nil and type(opts) ~= "table" then error(msg("link: options must be a table, got %s", type(opts)), 0) end
+  local ea, eb
+  a, ea = node_name(self, a, "link")
+  b, eb = node_name(self, b, "link")
+  if ea or eb then error(ea or eb, 0) end
+  local ok, entry = try(check_link_entry, a, b, opts or {}, self._byname)
+  if not ok then error(entry, 0) end
   table.insert(self._desc.links, entry)
   self._plan = nil
   local l = setmetatable({ a = a, b = b, index = #self._desc.links, _t = self }, Link)
@@ -137,15 +183,27 @@ function Topo:link(a, b, opts)
   return l
 end
 
--- _compile returns the plan of the description as it stands (cached).
-function Topo:_compile()
-  if not self._plan then self._plan = plan.compile(self._desc) end
+-- _plan_of returns the plan of the description as it stands (cached), or
+-- nil and the message of why it cannot be built.
+function Topo:_plan_of()
+  if not self._plan then
+    local ok, p = try(plan.compile, self._desc)
+    if not ok then return nil, p end
+    self._plan = p
+  end
   return self._plan
+end
+
+-- _compile is _plan_of that raises (for tests and internal callers).
+function Topo:_compile()
+  local p, err = self:_plan_of()
+  if not p then error(err, 0) end
+  return p
 end
 
 --- t:nodes() lists the nodes in the order they were added.
 function Topo:nodes()
-  check_self(self, "nodes")
+  if not is_topo(self) then error(usage("nodes"), 0) end
   local out = {}
   for i, n in ipairs(self._desc.nodes) do out[i] = self._nodes[n.name] end
   return out
@@ -153,14 +211,14 @@ end
 
 --- t:node(name) is the node of that name, or nil.
 function Topo:node(name)
-  check_self(self, "node", "name")
+  if not is_topo(self) then error(usage("node", "name"), 0) end
   return self._nodes[name]
 end
 
 --- t:links() lists the links: {a, b, a_iface, b_iface, a_ip, b_ip, subnet,
 --- rate, delay, loss, mtu}.
 function Topo:links()
-  check_self(self, "links")
+  if not is_topo(self) then error(usage("links"), 0) end
   local out = {}
   for i = 1, #self._desc.links do out[i] = self._links[i] end
   return out
@@ -168,15 +226,19 @@ end
 
 --- t:describe() is the description table load reads (every address filled in).
 function Topo:describe()
-  check_self(self, "describe")
-  return plan.describe(self:_compile())
+  if not is_topo(self) then error(usage("describe"), 0) end
+  local p, err = self:_plan_of()
+  if not p then error(err, 0) end
+  return plan.describe(p)
 end
 
 --- t:to_json() is the description as JSON: topo.load(it) rebuilds the same
 --- topology.
 function Topo:to_json()
-  check_self(self, "to_json")
-  local d = self:describe()
+  if not is_topo(self) then error(usage("to_json"), 0) end
+  local p, err = self:_plan_of()
+  if not p then error(err, 0) end
+  local d = plan.describe(p)
   local json = need("json")
   if json.array then
     d.nodes, d.links = json.array(d.nodes), json.array(d.links)
@@ -186,19 +248,32 @@ end
 
 --- t:dot() is a Graphviz graph of the topology (dot -Tsvg).
 function Topo:dot()
-  check_self(self, "dot")
-  return plan.dot(self:_compile())
+  if not is_topo(self) then error(usage("dot"), 0) end
+  local p, err = self:_plan_of()
+  if not p then error(err, 0) end
+  return plan.dot(p)
 end
 
+-- build_from makes the topology object of a normalized description and
+-- compiles its plan; it raises what is wrong (to be called through try).
 local function build_from(d)
   local t = M._empty(d)
-  for _, n in ipairs(d.nodes) do add_node(t, n.kind, n.name, n.kind ~= "switch" and { ip = n.ip } or nil) end
+  for _, n in ipairs(d.nodes) do
+    local node, err = add_node(t, n.kind, n.name, n.kind ~= "switch" and { ip = n.ip } or nil)
+    if not node then error(err, 0) end
+  end
   for _, l in ipairs(d.links) do
     local opts = {}
     for k, v in pairs(l) do if k ~= "a" and k ~= "b" then opts[k] = v end end
     t:link(l.a, l.b, opts)
   end
+  t:_compile()
   return t
+end
+
+-- load_description normalizes a description and builds its topology.
+local function load_description(d)
+  return build_from(plan.normalize(d))
 end
 
 --- topo.load(path_or_table [, {name=}]) reads a description (a table, or a
@@ -212,24 +287,27 @@ function M.load(src, opts)
     if not text then return nil, err, errno end
     local ok, v = pcall(need("json").decode, text)
     if not ok or v == nil then
-      fail("load %s: %s", src, tostring(v):match("%((invalid JSON.*)%)$") or tostring(v))
+      error(msg("load %s: %s", src, tostring(v):match("%((invalid JSON.*)%)$") or tostring(v)), 0)
     end
     d = v
   elseif type(src) ~= "table" then
-    fail("load: expected a path or a description table, got %s", type(src))
+    error(msg("load: expected a path or a description table, got %s", type(src)), 0)
   end
   if opts ~= nil then
-    if type(opts) ~= "table" then argfail("load", 2, "options table {name=} expected, got %s", type(opts)) end
-    plan.check_keys(opts, { name = true }, "load")
-    local copy = {}
-    for k, v in pairs(d) do copy[k] = v end
-    copy.name = opts.name or copy.name
-    d = copy
+    if type(opts) ~= "table" then error(argmsg("load", 2, "options table {name=} expected, got %s", type(opts)), 0) end
+    local ok, err = try(plan.check_keys, opts, { name = true }, "load")
+    if not ok then error(err, 0) end
+    if type(d) == "table" then
+      local copy = {}
+      for k, v in pairs(d) do copy[k] = v end
+      copy.name = opts.name or copy.name
+      d = copy
+    end
   end
-  d = plan.normalize(d)
-  local t = build_from(d)
-  t:_compile()
-  M._reap_orphan(d.name)
+  local ok, t = try(load_description, d)
+  if not ok then error(t, 0) end
+  local err = M._reap_orphan(t.name)
+  if err then error(err, 0) end
   return t
 end
 
@@ -241,7 +319,8 @@ end
 -- come from the plan.
 Node.__index = function(self, k)
   if k == "ip" or k == "netns" or k == "bridge" then
-    local p = rawget(self, "_t"):_compile()
+    local p, err = rawget(self, "_t"):_plan_of()
+    if not p then error(err, 0) end
     local pn = p.byname[rawget(self, "name")]
     if k == "netns" then return pn.netns or p.switch_ns end
     if k == "bridge" then return pn.bridge end
@@ -254,53 +333,64 @@ function Node:__tostring()
   return string.format("%s %s", self.kind, self.name)
 end
 
-function Node:_plan() return self._t:_compile().byname[self.name] end
+-- _plan is the node's part of the plan, or nil and why there is none.
+function Node:_plan()
+  local p, err = self._t:_plan_of()
+  if not p then return nil, err end
+  return p.byname[self.name]
+end
 
 function Node:_netns() return self.netns end
 
--- check_node raises when a node method is called with "." instead of ":".
-local function check_node(self, method, args)
-  if getmetatable(self) ~= Node then fail("%s: call it as node:%s(%s)", method, method, args or "") end
+-- node_usage is the message for a node method called with "." instead of
+-- ":", or nil when self is a node.
+local function node_usage(self, method, args)
+  if getmetatable(self) ~= Node then return msg("%s: call it as node:%s(%s)", method, method, args or "") end
 end
 
 local function pack(...) return { n = select("#", ...), ... } end
 
--- call runs a binding's function for a node's method and returns what it
--- returns. What it raises (bad arguments: the binding checked them) is
--- raised again at the caller's line, naming the node, instead of at the
--- line of this file that called the binding.
+-- call runs a binding's function for a node's method and returns the packed
+-- results. What it raises (bad arguments: the binding checked them) comes
+-- back as nil and a message naming the node, positioned at the caller's
+-- line, for the method to raise instead of this file's call of the binding.
 local function call(self, fn, ...)
   local r = pack(pcall(fn, ...))
   if not r[1] then
     if type(r[2]) ~= "string" then error(r[2], 0) end
-    fail("%s %s: %s", self.kind, self.name, bare(r[2]))
+    return nil, msg("%s %s: %s", self.kind, self.name, bare(r[2]))
   end
-  return unpack(r, 2, r.n)
+  return r
 end
 
--- check_ping_opts checks the {count=, timeout=} of a ping as net.ping would
--- (argument n of method), so that a bad one raises at the caller's line.
-local function check_ping_opts(opts, method, n)
+-- ping_opts_error checks the {count=, timeout=} of a ping as net.ping would
+-- (argument n of method): nil when they are good, else the message.
+local function ping_opts_error(opts, method, n)
   local count, timeout = opts.count, opts.timeout
   if count ~= nil and (type(count) ~= "number" or count ~= math.floor(count) or count < 1 or count > 1e6) then
-    argfail(method, n, "option \"count\": a whole number from 1 to 1000000 expected, got %s", tostring(count))
+    return argmsg(method, n, "option \"count\": a whole number from 1 to 1000000 expected, got %s", tostring(count))
   end
   if timeout ~= nil and (type(timeout) ~= "number" or not (timeout > 0 and timeout <= 3600)) then
-    argfail(method, n, "option \"timeout\": seconds above 0 and at most 3600 expected, got %s", tostring(timeout))
+    return argmsg(method, n, "option \"timeout\": seconds above 0 and at most 3600 expected, got %s", tostring(timeout))
   end
 end
 
-function Node:_running(what)
+-- _not_running is nil while the topology runs, else the message for what.
+function Node:_not_running(what)
   local st = self._t._state
-  if st ~= "running" then fail("%s %s: %s needs a running topology (it is %s)", self.kind, self.name, what, st) end
+  if st ~= "running" then return msg("%s %s: %s needs a running topology (it is %s)", self.kind, self.name, what, st) end
 end
 
 --- node:ifaces() lists the node's interfaces: {name, peer, peer_iface, ip
 --- (with prefix, nil on switches), subnet, link (index)}.
 function Node:ifaces()
-  check_node(self, "ifaces")
+  local err = node_usage(self, "ifaces")
+  if err then error(err, 0) end
+  local pn
+  pn, err = self:_plan()
+  if not pn then error(err, 0) end
   local out = {}
-  for i, iface in ipairs(self:_plan().ifaces) do
+  for i, iface in ipairs(pn.ifaces) do
     out[i] = { name = iface.name, peer = iface.peer, peer_iface = iface.peer_iface, ip = iface.cidr,
       subnet = iface.segment.subnet, link = iface.link.index }
   end
@@ -309,9 +399,13 @@ end
 
 --- node:routes() lists the static routes the node gets: {dst, via, dev}.
 function Node:routes()
-  check_node(self, "routes")
+  local err = node_usage(self, "routes")
+  if err then error(err, 0) end
+  local pn
+  pn, err = self:_plan()
+  if not pn then error(err, 0) end
   local out = {}
-  for i, r in ipairs(self:_plan().routes) do out[i] = { dst = r.dst, via = r.via, dev = r.dev } end
+  for i, r in ipairs(pn.routes) do out[i] = { dst = r.dst, via = r.via, dev = r.dev } end
   return out
 end
 
@@ -319,14 +413,16 @@ end
 --- switch). It is valid while the topology runs: t:stop() closes it, so
 --- that no handle keeps a stopped topology's namespace alive.
 function Node:ns()
-  check_node(self, "ns")
-  self:_running("ns")
-  local h, err = need("ns").open("net", self:_netns())
-  if not h then fail("%s %s: ns: %s", self.kind, self.name, err) end
+  local err = node_usage(self, "ns") or self:_not_running("ns")
+  if err then error(err, 0) end
+  local h, oerr = need("ns").open("net", self:_netns())
+  if not h then error(msg("%s %s: ns: %s", self.kind, self.name, oerr), 0) end
   table.insert(self._t._handles, h)
   return h
 end
 
+-- with_netns is the proc options of a command run in the node, or nil and
+-- what is wrong with them.
 local function with_netns(self, what, opts)
   local o = {}
   if type(opts) == "string" then
@@ -334,10 +430,10 @@ local function with_netns(self, what, opts)
   elseif type(opts) == "table" then
     for k, v in pairs(opts) do o[k] = v end
   else
-    fail("%s %s: %s: expected an argv list or an options table, got %s", self.kind, self.name, what, type(opts))
+    return nil, msg("%s %s: %s: expected an argv list or an options table, got %s", self.kind, self.name, what, type(opts))
   end
   if o.ns ~= nil or o.join ~= nil then
-    fail("%s %s: %s: the node chooses the network namespace (drop ns= / join=)", self.kind, self.name, what)
+    return nil, msg("%s %s: %s: the node chooses the network namespace (drop ns= / join=)", self.kind, self.name, what)
   end
   o.ns = { net = self:_netns() }
   return o
@@ -347,51 +443,79 @@ end
 --- returns its result {code, signal, stdout, stderr, timed_out}. A string
 --- runs through /bin/sh -c.
 function Node:run(opts)
-  check_node(self, "run", "argv_or_opts")
-  self:_running("run")
-  return call(self, need("proc").run, with_netns(self, "run", opts))
+  local err = node_usage(self, "run", "argv_or_opts") or self:_not_running("run")
+  if err then error(err, 0) end
+  local o, r
+  o, err = with_netns(self, "run", opts)
+  if o then r, err = call(self, need("proc").run, o) end
+  if not r then error(err, 0) end
+  return unpack(r, 2, r.n)
 end
 
 --- node:spawn(opts) starts a long-running process inside the node; it is
 --- stopped when the topology stops (and dies with nslua in any case).
 function Node:spawn(opts)
-  check_node(self, "spawn", "opts")
-  self:_running("spawn")
-  local p, err, code = call(self, need("proc").spawn, with_netns(self, "spawn", opts))
-  if not p then return nil, err, code end
+  local err = node_usage(self, "spawn", "opts") or self:_not_running("spawn")
+  if err then error(err, 0) end
+  local o, r
+  o, err = with_netns(self, "spawn", opts)
+  if o then r, err = call(self, need("proc").spawn, o) end
+  if not r then error(err, 0) end
+  local p = r[2]
+  if not p then return unpack(r, 2, r.n) end
   table.insert(self._t._procs, p)
   return p
 end
 
---- node:ping(other_or_ip [, {count=, timeout=}]) pings a node (object or
---- name) or an address from inside this node: {sent, received, rtt_ms}.
-function Node:ping(target, opts)
-  check_node(self, "ping", "other_or_ip [, opts]")
-  if opts ~= nil then
-    if type(opts) ~= "table" then argfail("ping", 2, "options table {count=, timeout=} expected, got %s", type(opts)) end
-    plan.check_keys(opts, { count = true, timeout = true }, self.kind .. " " .. self.name .. ": ping")
-    check_ping_opts(opts, "ping", 2)
-  end
-  self:_running("ping")
+-- ping_target is the address a node's ping goes to, or nil and why none.
+local function ping_target(self, target)
   local ip = target
   if getmetatable(target) == Node then
     ip = target.ip
   elseif type(target) == "string" and not plan.parse_ip(target) then
     local other = self._t._nodes[target]
-    if not other then fail("%s %s: ping: %q is neither an address nor a node", self.kind, self.name, target) end
+    if not other then return nil, msg("%s %s: ping: %q is neither an address nor a node", self.kind, self.name, target) end
     ip = other.ip
   end
-  if type(ip) ~= "string" then fail("%s %s: ping: nothing to ping (%s has no address)", self.kind, self.name, tostring(target)) end
-  local o = { ns = self:_netns(), count = 1, timeout = 1 }
-  for k, v in pairs(opts or {}) do o[k] = v end
-  return call(self, need("net").ping, ip, o)
+  if type(ip) ~= "string" then
+    return nil, msg("%s %s: ping: nothing to ping (%s has no address)", self.kind, self.name, tostring(target))
+  end
+  return ip
+end
+
+-- check_ping_keys is plan's check of a ping's option keys.
+local function check_ping_keys(opts, what)
+  plan.check_keys(opts, { count = true, timeout = true }, what)
+end
+
+--- node:ping(other_or_ip [, {count=, timeout=}]) pings a node (object or
+--- name) or an address from inside this node: {sent, received, rtt_ms}.
+function Node:ping(target, opts)
+  local err = node_usage(self, "ping", "other_or_ip [, opts]")
+  if err then error(err, 0) end
+  if opts ~= nil then
+    if type(opts) ~= "table" then error(argmsg("ping", 2, "options table {count=, timeout=} expected, got %s", type(opts)), 0) end
+    local ok, kerr = try(check_ping_keys, opts, self.kind .. " " .. self.name .. ": ping")
+    err = not ok and kerr or ping_opts_error(opts, "ping", 2)
+  end
+  err = err or self:_not_running("ping")
+  local ip, r
+  if not err then ip, err = ping_target(self, target) end
+  if ip then
+    local o = { ns = self:_netns(), count = 1, timeout = 1 }
+    for k, v in pairs(opts or {}) do o[k] = v end
+    r, err = call(self, need("net").ping, ip, o)
+  end
+  if not r then error(err, 0) end
+  return unpack(r, 2, r.n)
 end
 
 ---------------------------------------------------------------- links
 
 Link.__index = function(self, k)
   if Link[k] then return Link[k] end
-  local p = rawget(self, "_t"):_compile()
+  local p, err = rawget(self, "_t"):_plan_of()
+  if not p then error(err, 0) end
   local l = p.links[rawget(self, "index")]
   local map = {
     a_iface = l.a_iface.name, b_iface = l.b_iface.name, a_ip = l.a_iface.cidr, b_ip = l.b_iface.cidr,
@@ -406,57 +530,193 @@ end
 
 ---------------------------------------------------------------- ping_all
 
---- t:ping_all([{print=, count=, timeout=, nodes=}]) pings between every pair
---- of hosts (or of the given nodes) and returns {ok, sent, received,
---- pairs = {{from, to, ok, rtt_ms}}}; print=true writes a Mininet-style
---- matrix to stdout, print=FILE (io.stderr) to that file.
-function Topo:ping_all(opts)
-  check_self(self, "ping_all", "[opts]")
-  if opts ~= nil and type(opts) ~= "table" then
-    argfail("ping_all", 1, "options table {print=, count=, timeout=, nodes=} expected, got %s", type(opts))
+-- The kernel keeps one neighbour (ARP) table for all network namespaces,
+-- and refuses new entries past net.ipv4.neigh.default.gc_thresh3 (1024 by
+-- default, a host-wide setting that only the initial namespace shows and
+-- that topo leaves alone). An entry can be reclaimed only once it is 5
+-- seconds old, and pinging every pair of N hosts makes N*(N-1) of them in
+-- a few seconds: 2450 for 50 hosts on one LAN. ping_all therefore empties
+-- the neighbour caches of the topology's hosts and routers whenever the
+-- table would pass half its limit, and when pings fail while the kernel
+-- counted a full table all the same, it says so.
+local NEIGH_LIMIT_SYSCTL = "net.ipv4.neigh.default.gc_thresh3"
+local NEIGH_LIMIT_DEFAULT = 1024
+
+-- arp_stat is {entries, table_fulls} of the kernel's ARP table (table_fulls
+-- summed over the CPUs), or nil. The file exists in the initial network
+-- namespace only; a script in another one (test/sandbox.sh runs there)
+-- reads it through pid 1's, when it may.
+function M._arp_stat()
+  for _, path in ipairs({ "/proc/net/stat/arp_cache", "/proc/1/net/stat/arp_cache" }) do
+    local f = io.open(path, "r")
+    if f then
+      local head, col = f:read("*l"), {}
+      local i = 0
+      for name in (head or ""):gmatch("%S+") do
+        i = i + 1
+        col[name] = i
+      end
+      local st = { entries = 0, table_fulls = 0 }
+      for line in f:lines() do
+        local v = {}
+        for x in line:gmatch("%x+") do v[#v + 1] = tonumber(x, 16) end
+        -- entries is the table's, repeated on every CPU's line
+        st.entries = v[col.entries or 0] or st.entries
+        st.table_fulls = st.table_fulls + (v[col.table_fulls or 0] or 0)
+      end
+      f:close()
+      if col.entries and col.table_fulls then return st end
+    end
   end
-  opts = opts or {}
+  return nil
+end
+
+-- neigh_limit is gc_thresh3 where the script can read it, else nil.
+local function neigh_limit()
+  local f = io.open("/proc/sys/net/ipv4/neigh/default/gc_thresh3", "r")
+  if not f then return nil end
+  local v = tonumber(f:read("*l") or "")
+  f:close()
+  return v
+end
+
+-- neigh_flusher returns a function that empties the neighbour caches of
+-- every interface of the topology's hosts and routers. Setting a link's
+-- MAC address, even to the one it has, makes the kernel drop the link's
+-- neighbour entries (NETDEV_CHANGEADDR), as `ip neigh flush dev` does; the
+-- address, and so every other node's entry for this one, stays as it was
+-- (only the link's addr_assign_type turns from random to set).
+local function neigh_flusher(t)
+  local links
+  return function()
+    if not links then
+      links = {}
+      local net = need("net")
+      for _, node in ipairs(t:nodes()) do
+        if node.kind ~= "switch" then
+          for _, iface in ipairs(node:ifaces()) do
+            local l = net.link(iface.name, { ns = node.netns })
+            local mac = l and l.mac
+            if mac then links[#links + 1] = { l, mac } end
+          end
+        end
+      end
+    end
+    for _, e in ipairs(links) do e[1]:set { mac = e[2] } end
+  end
+end
+
+-- default_timeout is ping_all's wait for each reply: a quarter second, more
+-- than a round trip through a lab takes on a busy machine, plus twice the
+-- delays of all the links (a bound on any path's).
+local function default_timeout(p)
+  local ms = 0
+  for _, l in ipairs(p.links) do
+    if l.delay ~= nil then ms = ms + (plan.parse_delay(l.delay) or 0) end
+  end
+  return math.min(0.25 + 2 * ms / 1000, 3600)
+end
+
+local function check_ping_all_keys(opts)
   plan.check_keys(opts, { print = true, count = true, timeout = true, nodes = true }, "ping_all")
-  check_ping_opts(opts, "ping_all", 1)
+end
+
+-- ping_all_nodes checks ping_all's options and returns the nodes to ping,
+-- or nil and the message of what is wrong.
+local function ping_all_nodes(self, opts)
+  local ok, err = try(check_ping_all_keys, opts)
+  if not ok then return nil, err end
+  err = ping_opts_error(opts, "ping_all", 1)
+  if err then return nil, err end
   if opts.print ~= nil and type(opts.print) ~= "boolean" and io.type(opts.print) ~= "file" then
-    argfail("ping_all", 1, "option \"print\": true or an open file expected, got %s", type(opts.print))
+    return nil, argmsg("ping_all", 1, "option \"print\": true or an open file expected, got %s", type(opts.print))
   end
   if opts.nodes ~= nil and type(opts.nodes) ~= "table" then
-    argfail("ping_all", 1, "option \"nodes\": list of nodes or node names expected, got %s", type(opts.nodes))
+    return nil, argmsg("ping_all", 1, "option \"nodes\": list of nodes or node names expected, got %s", type(opts.nodes))
   end
-  if self._state ~= "running" then fail("ping_all: topology %s is %s", self.name, self._state) end
+  if self._state ~= "running" then return nil, msg("ping_all: topology %s is %s", self.name, self._state) end
   local nodes = {}
   if opts.nodes then
     for i, n in ipairs(opts.nodes) do
-      nodes[i] = self._nodes[node_name(self, n, "ping_all")] or fail("ping_all: unknown node %q", tostring(n))
+      local name, nerr = node_name(self, n, "ping_all")
+      if not name then return nil, nerr end
+      nodes[i] = self._nodes[name]
+      if not nodes[i] then return nil, msg("ping_all: unknown node %q", tostring(n)) end
+      if not nodes[i].ip then return nil, msg("ping_all: %s has no address to ping", tostring(nodes[i])) end
     end
   else
     for _, n in ipairs(self:nodes()) do
       if n.kind == "host" then nodes[#nodes + 1] = n end
     end
   end
-  local res = { ok = true, sent = 0, received = 0, pairs = {} }
+  return nodes
+end
+
+--- t:ping_all([{print=, count=, timeout=, nodes=}]) pings between every pair
+--- of hosts (or of the given nodes) and returns {ok, sent, received,
+--- pairs = {{from, to, ok, rtt_ms}}, timeout, table_fulls, warning};
+--- print=true writes a Mininet-style matrix to stdout, print=FILE
+--- (io.stderr) to that file. Each reply is awaited timeout seconds (by
+--- default 0.25 plus twice the sum of the links' delays). The neighbour caches of the topology's
+--- hosts and routers are emptied whenever the kernel's one neighbour table
+--- would pass half its limit; table_fulls is how often the kernel found
+--- that table full meanwhile (nil where /proc does not tell), and warning
+--- says so when pings failed and it was (also on stderr without print).
+function Topo:ping_all(opts)
+  if not is_topo(self) then error(usage("ping_all", "[opts]"), 0) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error(argmsg("ping_all", 1, "options table {print=, count=, timeout=, nodes=} expected, got %s", type(opts)), 0)
+  end
+  opts = opts or {}
+  local nodes, err = ping_all_nodes(self, opts)
+  if not nodes then error(err, 0) end
+  local count, timeout = opts.count or 1, opts.timeout or default_timeout(self._plan)
+  local res = { ok = true, sent = 0, received = 0, pairs = {}, timeout = timeout }
   local out = opts.print == true and io.stdout or opts.print or nil
   if out then out:write("*** Ping: testing ping reachability\n") end
+  local stat0 = M._arp_stat()
+  local known_limit = neigh_limit()
+  local limit = known_limit or NEIGH_LIMIT_DEFAULT
+  local flush = neigh_flusher(self)
+  local made = 0 -- entries this call may have made since the last flush
   for _, a in ipairs(nodes) do
+    -- a's round makes up to two entries per target: a learns it, it learns a
+    local want = 2 * (#nodes - 1)
+    local st = M._arp_stat()
+    if made > 0 and (st and st.entries or made) + want > limit / 2 then
+      flush()
+      made = 0
+    end
     local line = {}
     for _, b in ipairs(nodes) do
       if a ~= b then
-        local r, err = a:ping(b, { count = opts.count or 1, timeout = opts.timeout or 1 })
-        local sent = r and r.sent or (opts.count or 1)
+        local r, perr = a:ping(b, { count = count, timeout = timeout })
+        local sent = r and r.sent or count
         local got = r and r.received or 0
         local ok = got > 0
         res.sent, res.received = res.sent + sent, res.received + got
         res.ok = res.ok and ok
-        table.insert(res.pairs, { from = a.name, to = b.name, ok = ok, rtt_ms = r and r.rtt_ms, error = err })
+        table.insert(res.pairs, { from = a.name, to = b.name, ok = ok, rtt_ms = r and r.rtt_ms, error = perr })
         line[#line + 1] = ok and b.name or "X"
       end
     end
+    made = made + want
     if out then out:write(a.name, " -> ", table.concat(line, " "), "\n") end
+  end
+  local stat1 = stat0 and M._arp_stat()
+  if stat1 then res.table_fulls = math.max(stat1.table_fulls - stat0.table_fulls, 0) end
+  if not res.ok and (res.table_fulls or 0) > 0 then
+    res.warning = string.format("the kernel's neighbour (ARP) table, one for all network namespaces, was full %d times " ..
+      "during ping_all: %s = %s entries; pings that needed a new entry then were lost without a fault of the " ..
+      "topology. Raise that sysctl (and gc_thresh2) on the host, or ping fewer pairs (nodes=)", res.table_fulls,
+      NEIGH_LIMIT_SYSCTL, known_limit and tostring(known_limit) or (NEIGH_LIMIT_DEFAULT .. " by default"))
   end
   if out then
     local dropped = res.sent > 0 and math.floor(100 * (res.sent - res.received) / res.sent + 0.5) or 0
     out:write(string.format("*** Results: %d%% dropped (%d/%d received)\n", dropped, res.received, res.sent))
+    if res.warning then out:write("*** Warning: ", res.warning, "\n") end
+  elseif res.warning then
+    io.stderr:write("topo ", self.name, ": ", res.warning, "\n")
   end
   return res
 end
@@ -484,7 +744,9 @@ local function remove_state(name)
 end
 
 -- read_state reads a topology's state file, with the namespaces its build
--- log holds beyond it (all of them, when the build was killed).
+-- log holds beyond it (all of them, when the build was killed): the state
+-- and its path, nothing when there is no file, or nil, path and a message
+-- when it is damaged.
 local function read_state(name)
   local path = state_path(name)
   local f = io.open(path, "r")
@@ -494,7 +756,7 @@ local function read_state(name)
   local json = need("json")
   local ok, st = pcall(json.decode, text)
   if not ok or type(st) ~= "table" or type(st.netns) ~= "table" then
-    fail("state file %s is damaged (%s); remove it once you have checked `ip netns` by hand", path,
+    return nil, path, msg("state file %s is damaged (%s); remove it once you have checked `ip netns` by hand", path,
       ok and "not a topology state" or tostring(st))
   end
   local log = io.open(log_path(name), "r")
@@ -525,13 +787,14 @@ local function read_state(name)
   return st, path
 end
 
--- write_state replaces the state file atomically. The description part is
--- encoded once per topology: it does not change while it runs.
+-- write_state replaces the state file atomically and returns true, or nil
+-- and a message. The description part is encoded once per start: it does
+-- not change while the topology runs.
 local function write_state(t)
   local json = need("json")
   local dir = M.state_dir()
   local ok, err = need("fs").mkdir(dir, { parents = true, mode = 448 }) -- 0700
-  if not ok then fail("%s: %s", t.name, err) end
+  if not ok then return nil, msg("%s: %s", t.name, err) end
   if not t._desc_json then
     local d = t:describe()
     d.nodes, d.links = json.array(d.nodes), json.array(d.links)
@@ -549,11 +812,12 @@ local function write_state(t)
   local path = state_path(t.name)
   local tmp = path .. ".tmp"
   local f, ferr = io.open(tmp, "w")
-  if not f then fail("%s: cannot write its state file: %s", t.name, ferr) end
+  if not f then return nil, msg("%s: cannot write its state file: %s", t.name, ferr) end
   f:write(text)
   f:close()
   local rok, rerr = os.rename(tmp, path)
-  if not rok then fail("%s: cannot write its state file: %s", t.name, rerr) end
+  if not rok then return nil, msg("%s: cannot write its state file: %s", t.name, rerr) end
+  return true
 end
 
 local function owner_self()
@@ -639,21 +903,23 @@ local function netns_dir_ready()
 end
 
 -- _reap_orphan removes what a topology of this name left behind when its
--- owner died without cleaning up (SIGKILL), and raises if the name is in use.
+-- owner died without cleaning up (SIGKILL). It returns nil, or the message
+-- of why the name cannot be used (for the API function to raise).
 function M._reap_orphan(name)
-  local st, path = read_state(name)
-  if not st then return end
+  local st, _, err = read_state(name)
+  if not st then return err end
   if owner_alive(st.owner) then
-    fail("topology %s is running (owner pid %d); stop it first: topo.attach(%q):stop()", name, st.owner.pid, name)
+    return msg("topology %s is running (owner pid %d); stop it first: topo.attach(%q):stop()", name, st.owner.pid, name)
   end
   if st.kept and st.status == "running" then
-    fail("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s", name, name, name)
+    return msg("topology %s was kept and is still up; stop it first: topo.attach(%q):stop() or nslua -r topo-down %s",
+      name, name, name)
   end
   local problems, notices = teardown(st.netns, false)
   remove_state(name)
   for _, p in ipairs(problems) do io.stderr:write("topo ", name, ": ", p, "\n") end
   for _, p in ipairs(notices) do io.stderr:write("topo ", name, ": ", p, "\n") end
-  return true
+  return nil
 end
 
 local live = {}      -- topologies started here and not stopped
@@ -706,7 +972,7 @@ local function wait_up(links)
   end
 end
 
-local function try(what, ok, err, ...)
+local function must(what, ok, err, ...)
   if not ok then fail("%s: %s", what, bare(err)) end
   return ok, err, ...
 end
@@ -748,17 +1014,17 @@ function Builder:make_ns(name, node, kind)
   if not self.p.ipv6 then opts.sysctl = { ["net.ipv6.conf.default.disable_ipv6"] = 1 } end
   local h
   if self.dir_ready then
-    h = try(what, ns.create("net", opts))
+    h = must(what, ns.create("net", opts))
     e.dev, e.ino = h.dev, h.id
     objs.netns[#objs.netns + 1] = e
     self:note(e)
-    try(what, h:pin(e.path, { keep = true }))
+    must(what, h:pin(e.path, { keep = true }))
   else
     e.pending = true
     objs.netns[#objs.netns + 1] = e
     self:note(e)
     opts.name = name
-    h = try(what, ns.create("net", opts))
+    h = must(what, ns.create("net", opts))
     e.dev, e.ino, e.pending = h.dev, h.id, nil
     self:note(e)
     self.dir_ready = netns_dir_ready()
@@ -790,9 +1056,9 @@ function Builder:nodes(tick)
     for _, node in ipairs(p.nodes) do
       if node.kind == "switch" then
         local what = "switch " .. node.name
-        local br = self:record(try(what, net.bridge(node.bridge, { ns = h })), p.switch_ns, node.bridge)
+        local br = self:record(must(what, net.bridge(node.bridge, { ns = h })), p.switch_ns, node.bridge)
         self.bridges[node.name] = br
-        try(what, br:up())
+        must(what, br:up())
         tick()
       end
     end
@@ -814,19 +1080,19 @@ function Builder:links()
     local what = "link " .. l.a .. "-" .. l.b
     local ha = self.handles[p.byname[l.a].kind == "switch" and "" or l.a]
     local hb = self.handles[p.byname[l.b].kind == "switch" and "" or l.b]
-    local la, lb = try(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
+    local la, lb = must(what, net.veth(l.a_iface.name, l.b_iface.name, { ns = ha, peer_ns = hb, mtu = l.mtu }))
     self:record(la, l.a_ns, l.a_iface.name)
     self:record(lb, l.b_ns, l.b_iface.name)
     self.veths[#self.veths + 1], self.veths[#self.veths + 2] = la, lb
     for _, side in ipairs({ { la, l.a_iface }, { lb, l.b_iface } }) do
       local link, iface = side[1], side[2]
       if iface.node.kind == "switch" then
-        try(what, link:set({ master = self.bridges[iface.node.name] }))
+        must(what, link:set({ master = self.bridges[iface.node.name] }))
       elseif iface.cidr then
-        try(what, link:addr_add(iface.cidr))
+        must(what, link:addr_add(iface.cidr))
       end
       local shape = plan.shaping(l)
-      if shape then try(what .. ": shape", link:shape(shape)) end
+      if shape then must(what .. ": shape", link:shape(shape)) end
     end
   end
   for _, link in ipairs(self.veths) do
@@ -841,7 +1107,7 @@ function Builder:routes()
   local net = need("net")
   for _, node in ipairs(self.p.nodes) do
     for _, r in ipairs(node.routes or {}) do
-      try(node.name .. ": route " .. r.dst,
+      must(node.name .. ": route " .. r.dst,
         net.route_add({ dst = r.dst, via = r.via, dev = r.dev, ns = self.handles[node.name] }))
     end
   end
@@ -860,14 +1126,27 @@ local function build(t, p)
   t._handles = {}
 end
 
+-- record_and_build writes the state file (status building) and builds.
+local function record_and_build(t, p)
+  local ok, err = write_state(t)
+  if not ok then error(err, 0) end
+  build(t, p)
+end
+
 --- t:start() builds the topology: namespaces, bridges, veths, addresses,
 --- routes, and writes its state file. On failure it removes what it built
---- and raises. Returns t.
+--- and raises. A stopped topology starts again: the same description (edits
+--- made since t:stop() included) is built anew, with the same names and
+--- addresses, and its node objects stay valid. Returns t.
 function Topo:start()
-  if not is_topo(self) then fail("start: call it as t:start()") end
-  if self._state ~= "new" then fail("start: topology %s is %s", self.name, self._state) end
-  local p = self:_compile()
-  M._reap_orphan(self.name)
+  if not is_topo(self) then error(usage("start"), 0) end
+  if self._state ~= "new" and self._state ~= "stopped" then
+    error(msg("start: topology %s is %s already; t:stop() it first to build it again", self.name, self._state), 0)
+  end
+  local p, err = self:_plan_of()
+  if not p then error(err, 0) end
+  err = M._reap_orphan(self.name)
+  if err then error(err, 0) end
   local names = assert(need("ns").names())
   local taken = {}
   for _, n in ipairs(names) do taken[n] = true end
@@ -875,21 +1154,24 @@ function Topo:start()
   if p.switch_ns then wanted[#wanted + 1] = p.switch_ns end
   for _, node in ipairs(p.nodes) do if node.netns then wanted[#wanted + 1] = node.netns end end
   for _, n in ipairs(wanted) do
-    if taken[n] then fail("start %s: netns %q exists already (ip netns shows it); it is not this topology's", self.name, n) end
+    if taken[n] then
+      error(msg("start %s: netns %q exists already (ip netns shows it); it is not this topology's", self.name, n), 0)
+    end
   end
   self._objects = { netns = {}, links = {} }
-  self._owner = owner_self()
+  self._owner, self._attached, self._desc_json = owner_self(), nil, nil
   self._state = "building"
   live[#live + 1] = self
   hook_exit()
-  write_state(self)
-  local ok, err = pcall(build, self, p)
+  local ok
+  ok, err = pcall(record_and_build, self, p)
   if not ok then
     local sok, serr = pcall(self.stop, self)
-    fail("start %s: %s%s", self.name, bare(err), sok and "" or " (cleanup: " .. bare(serr) .. ")")
+    error(msg("start %s: %s%s", self.name, bare(err), sok and "" or " (cleanup: " .. bare(serr) .. ")"), 0)
   end
   self._state = "running"
-  write_state(self)
+  ok, err = write_state(self)
+  if not ok then error(err, 0) end
   if self._log then self._log:close(); self._log = nil end
   os.remove(log_path(self.name))
   return self
@@ -898,12 +1180,15 @@ end
 --- t:keep() lets the topology outlive the script: it is not torn down at
 --- exit; topo.attach(name):stop() or `nslua -r topo-down NAME` removes it.
 function Topo:keep()
-  check_self(self, "keep")
+  if not is_topo(self) then error(usage("keep"), 0) end
   if rootless() then
-    fail("keep: a rootless topology lives in nslua's own namespaces and ends with it; run as root to keep one")
+    error(msg("keep: a rootless topology lives in nslua's own namespaces and ends with it; run as root to keep one"), 0)
   end
   self._kept = true
-  if self._state == "running" then write_state(self) end
+  if self._state == "running" then
+    local ok, err = write_state(self)
+    if not ok then error(err, 0) end
+  end
   return self
 end
 
@@ -924,9 +1209,10 @@ end
 
 --- t:stop() tears the topology down: its processes, then every namespace it
 --- made, each checked by identity first (their bridges and veths go with
---- them). Idempotent.
+--- them). Idempotent. The description stays: it can be changed and started
+--- again.
 function Topo:stop()
-  if not is_topo(self) then fail("stop: call it as t:stop()") end
+  if not is_topo(self) then error(usage("stop"), 0) end
   if self._state == "new" or self._state == "stopped" then return true end
   stop_procs(self)
   for _, h in ipairs(self._handles) do pcall(h.close, h) end
@@ -941,14 +1227,14 @@ function Topo:stop()
   for i = #live, 1, -1 do
     if live[i] == self then table.remove(live, i) end
   end
-  if #problems > 0 then fail("stop %s: %s", self.name, table.concat(problems, "; ")) end
+  if #problems > 0 then error(msg("stop %s: %s", self.name, table.concat(problems, "; ")), 0) end
   return true
 end
 
 --- t:namespaces() lists the namespaces the topology made (or, attached,
 --- recorded): {node, name, path, dev, ino}; node is nil for the switches'.
 function Topo:namespaces()
-  check_self(self, "namespaces")
+  if not is_topo(self) then error(usage("namespaces"), 0) end
   local out = {}
   for i, e in ipairs((self._objects or {}).netns or {}) do
     out[i] = { node = e.node, name = e.name, path = e.path, dev = e.dev, ino = e.ino }
@@ -961,20 +1247,24 @@ end
 --- without cleaning up is removed now, and returned stopped (t.reaped = true).
 --- No topology of that name: nil, msg, "ENOENT".
 function M.attach(name)
-  plan.check_name(name, "topology name")
-  local st, path = read_state(name)
+  local ok, err = try(plan.check_name, name, "topology name")
+  if not ok then error(err, 0) end
+  local st, _, serr = read_state(name)
+  if serr then error(serr, 0) end
   if not st then
     return nil, string.format("ENOENT: topo.attach(%s): no topology of that name (no state file %s)", name,
       state_path(name)), "ENOENT"
   end
-  local t = build_from(plan.normalize(st.description))
-  t:_compile()
+  local t
+  ok, t = try(load_description, st.description)
+  if not ok then error(msg("state file %s: %s", state_path(name), bare(t)), 0) end
   t._objects = { netns = st.netns, links = st.links }
   t._owner, t._kept, t._attached = st.owner, st.kept, true
   if owner_alive(st.owner) or (st.kept and st.status == "running") then
     t._state = "running"
   else
-    M._reap_orphan(name)
+    err = M._reap_orphan(name)
+    if err then error(err, 0) end
     t._state, t.reaped = "stopped", true
   end
   return t
@@ -989,7 +1279,7 @@ function M.list()
     local name = f:match("^(.+)%.json$")
     if name then
       local ok, st = pcall(read_state, name)
-      if ok and st then
+      if ok and st then -- a damaged state file is left out
         out[#out + 1] = {
           name = name, owner = type(st.owner) == "table" and st.owner.pid or nil, alive = owner_alive(st.owner),
           kept = st.kept and true or false, status = st.status,

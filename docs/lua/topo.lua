@@ -37,7 +37,8 @@
 ---@field nodes nslua.topo.nodedesc[]
 ---@field links nslua.topo.linkdesc[]
 
----A topology: a description until t:start() builds it.
+---A topology: a description until t:start() builds it, and again after
+---t:stop().
 ---@class nslua.topo
 ---@field name string
 ---@field reaped boolean? set by topo.attach when it removed an orphan's leftovers
@@ -98,13 +99,21 @@ function Topo:dot() end
 
 ---Ping between every pair of hosts (or of opts.nodes); print = true writes a
 ---Mininet-style matrix to stdout, print = a file (io.stderr) to that file.
----count: 1 to 1000000; timeout: seconds, above 0 and at most 3600.
+---count: 1 to 1000000; timeout: seconds to wait for each reply, above 0 and
+---at most 3600 (default 0.25 plus twice the sum of the links' delays). It
+---empties the hosts' and routers' neighbour caches whenever the kernel's
+---one neighbour table would pass half its limit (gc_thresh3). table_fulls:
+---how often the kernel found that table full meanwhile (nil where /proc
+---does not tell); warning: says so, naming the sysctl, when pings failed
+---and it was (printed too, or written to stderr without print).
 ---@param opts? {print: boolean|file*|nil, count: integer?, timeout: number?, nodes: (nslua.topo.node|string)[]?}
----@return {ok: boolean, sent: integer, received: integer, pairs: {from: string, to: string, ok: boolean, rtt_ms: number?, error: string?}[]}
+---@return {ok: boolean, sent: integer, received: integer, timeout: number, table_fulls: integer?, warning: string?, pairs: {from: string, to: string, ok: boolean, rtt_ms: number?, error: string?}[]}
 function Topo:ping_all(opts) end
 
 ---Build it: namespaces, bridges, veths, addresses, routes, and the state
----file. On failure it removes what it built and raises. Returns t.
+---file. On failure it removes what it built and raises. A stopped
+---topology starts again (with the edits made since t:stop()); its node
+---objects stay valid. Returns t.
 ---@return nslua.topo
 function Topo:start() end
 
@@ -113,7 +122,8 @@ function Topo:start() end
 function Topo:keep() end
 
 ---Tear it down: its processes, then every namespace it made, each checked
----by identity first. Idempotent.
+---by identity first. Idempotent. The description stays: nodes and links
+---can be added and t:start() builds it again.
 ---@return true
 function Topo:stop() end
 

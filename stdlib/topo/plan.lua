@@ -19,9 +19,18 @@ M.LINK_KEYS = { a = true, b = true, rate = true, delay = true, loss = true, mtu 
 local errors = require "nslua.errors"
 errors.internal(debug.getinfo(1, "S").source)
 
--- fail raises "topo: ..." at the caller's line
+-- message is "topo: ..." at the caller's line, marked as a mistake of the
+-- caller; topo's API functions raise it themselves: error(msg, 0).
+function M.message(fmt, ...)
+  return errors.mistake(errors.position() .. "topo: " .. string.format(fmt, ...))
+end
+
+-- fail raises message(...). The functions here that use it have no side
+-- effects: topo calls them through nslua.errors' try, which hands the
+-- message back, and raises it from the function the script called, so that
+-- no frame of this file shows in the traceback.
 local function fail(fmt, ...)
-  error(errors.position() .. "topo: " .. string.format(fmt, ...), 0)
+  error(M.message(fmt, ...), 0)
 end
 M.fail = fail
 
@@ -31,9 +40,14 @@ function M.bare(err)
   return (require("nslua.errors").strip(err):gsub("^topo: ", ""))
 end
 
--- argfail raises gopher-lua's wording for a bad argument of a method.
+-- argmessage is gopher-lua's wording for a bad argument of a method, as a
+-- message; argfail raises it.
+function M.argmessage(method, n, fmt, ...)
+  return M.message("bad argument #%d to '%s' (%s)", n, method, string.format(fmt, ...))
+end
+
 function M.argfail(method, n, fmt, ...)
-  fail("bad argument #%d to '%s' (%s)", n, method, string.format(fmt, ...))
+  error(M.argmessage(method, n, fmt, ...), 0)
 end
 
 local function sorted_keys(set)
