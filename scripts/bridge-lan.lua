@@ -1,16 +1,53 @@
--- bridge-lan.lua: N network namespaces on one bridge (a LAN), every host reaching every other: nslua -r bridge-lan [N]
+-- bridge-lan.lua: N hosts (network namespaces) on one bridge, every host pinging every other; args: [N]
 --
 --            [ switch: br0 ]
 --           /     |      \
 --       p1 /   p2 |   ... \ pN        (veth ends on the bridge)
 --   eth0  /  eth0 |        \ eth0
 --   [ h1 ]   [ h2 ]  ...   [ hN ]     10.0.0.1 .. 10.0.0.N /24
+--
+-- All pairs pinging need N*(N-1) entries in the kernel's neighbour (ARP)
+-- table, and that table is one for the whole machine, every namespace
+-- included: past net.ipv4.neigh.default.gc_thresh3 entries (1024 unless
+-- raised) the kernel drops new ones and pings fail. N is capped where all
+-- pairs fit, with room left for everyone else.
 local ns = require "ns"
 local net = require "net"
 local recipes = require "recipes"
 
-local N = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 2, max = 250 })
-if not N then recipes.usage("[N: 2..250 hosts, default 4]") end
+local MARGIN = 128 -- neighbour entries left to the rest of the machine
+
+-- gc_thresh3: a sysctl of the initial network namespace only; from any
+-- other, `ip ntable` shows the table's thresholds (the same table)
+local function gc_thresh3()
+  local v = tonumber((net.sysctl("net.ipv4.neigh.default.gc_thresh3")))
+  if not v then
+    local f = io.popen("ip ntable show name arp_cache 2>/dev/null")
+    if f then
+      v = tonumber(f:read("*a"):match("thresh3 (%d+)"))
+      f:close()
+    end
+  end
+  return v or 1024, v and "net.ipv4.neigh.default.gc_thresh3" or "the kernel's default"
+end
+local thresh3, from = gc_thresh3()
+local cap = 2
+while cap < 250 and (cap + 1) * cap <= thresh3 - MARGIN do cap = cap + 1 end
+
+local a = recipes.args("[N]", { max = 1, help = string.format([[
+  N   hosts, 2 to %d (default 4). Every host pings every other, which takes
+      N*(N-1) entries in the kernel's neighbour table, one table for every
+      namespace of the machine: it holds %d here (%s),
+      and %d are left to the rest of the machine. Raise gc_thresh3 (a sysctl
+      of the initial network namespace) for more; 250 at most (10.0.0.0/24).]],
+  cap, thresh3, from, MARGIN) })
+local asked = recipes.int(arg[1])
+if asked and asked > cap and cap < 250 then
+  a:bad(string.format("N = %d hosts pinging each other need %d neighbour entries, but the kernel's table, "
+    .. "shared by every namespace, holds %d (%s), less %d left to others: N may be at most %d",
+    asked, asked * (asked - 1), thresh3, from, MARGIN, cap))
+end
+local N = a:int(1, "N", { default = 4, min = 2, max = cap })
 
 -- the bridge lives in a namespace of its own, not in the caller's
 local sw = assert(ns.create("net"))

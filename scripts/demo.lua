@@ -1,4 +1,4 @@
--- demo.lua: a small lab in a dozen lines: two offices, two routers, addresses and routes computed, pings
+-- demo.lua: a lab of two offices and two routers: addresses and routes computed, every host pinging; args: [dot]
 --
 --   h1 --+                      +-- h3
 --        s1 -- r1 ====== r2 -- s2
@@ -6,8 +6,13 @@
 --
 -- nslua -r demo dot writes the report to stderr and only the lab's Graphviz
 -- graph to stdout: nslua -r demo dot | dot -Tsvg > demo.svg
+local recipes = require "recipes"
 local topo = require "topo"
 
+local a = recipes.args("[dot]", { max = 1, help = [[
+  dot   write the lab as a Graphviz graph on stdout, and the report on stderr:
+        nslua -r demo dot | dot -Tsvg > demo.svg]] })
+if arg[1] and arg[1] ~= "dot" then a:bad("unknown argument " .. string.format("%q", arg[1]) .. ", expected dot") end
 local dot = arg[1] == "dot"
 local out = dot and io.stderr or io.stdout
 local function say(fmt, ...) out:write(string.format(fmt, ...), "\n") end

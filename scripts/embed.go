@@ -16,8 +16,27 @@ import (
 var FS embed.FS
 
 // Recipe is an embedded script and its one-line description: the first
-// comment line after the #! line, without the leading "-- NAME.lua:".
-type Recipe struct{ Name, Doc string }
+// comment line after the #! line, without the leading "-- NAME.lua:". The
+// description says what the recipe does and ends with its arguments, in the
+// form its usage line shows them, after "; args: " ("N hosts on one switch
+// ...; args: [N]"); a recipe without arguments has none.
+type Recipe struct {
+	Name    string
+	Doc     string // the whole description, as `nslua -r list` prints it
+	Summary string // what it does: Doc without the "; args: ..." at its end
+	Args    string // the synopsis after "; args: " ("[N]"), "" for none
+}
+
+// argsMark separates a description's summary from its synopsis.
+const argsMark = "; args: "
+
+func newRecipe(name, doc string) Recipe {
+	r := Recipe{Name: name, Doc: doc, Summary: doc}
+	if i := strings.LastIndex(doc, argsMark); i >= 0 {
+		r.Summary, r.Args = doc[:i], strings.TrimSpace(doc[i+len(argsMark):])
+	}
+	return r
+}
 
 // List returns the recipes sorted by name.
 func List() []Recipe {
@@ -28,7 +47,7 @@ func List() []Recipe {
 			continue
 		}
 		src, _ := FS.ReadFile(e.Name())
-		out = append(out, Recipe{strings.TrimSuffix(e.Name(), ".lua"), describe(string(src))})
+		out = append(out, newRecipe(strings.TrimSuffix(e.Name(), ".lua"), describe(string(src))))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

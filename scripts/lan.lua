@@ -1,4 +1,4 @@
--- lan.lua: N hosts on one switch (N from the command line, default 4), all reaching each other
+-- lan.lua: N hosts on one switch (a topo lab): all pairs ping up to N = 8, then h1 pings each; args: [N]
 --
 --   h1   h2  ...  hN
 --    \   |        /
@@ -8,9 +8,30 @@
 local recipes = require "recipes"
 local topo = require "topo"
 
--- a bridge takes at most 1024 ports
-local n = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 2, max = 1024 })
-if not n then recipes.usage("[N: 2..1024 hosts, default 4]") end
+-- pings fill the kernel's neighbour (ARP) table, one for the whole machine:
+-- h1 pinging N-1 hosts takes 2*(N-1) entries (one each way). Its size is
+-- net.ipv4.neigh.default.gc_thresh3, a sysctl of the initial network
+-- namespace only; from any other, `ip ntable` shows it (the same table).
+local function gc_thresh3()
+  local v = tonumber((require("net").sysctl("net.ipv4.neigh.default.gc_thresh3")))
+  if not v then
+    local f = io.popen("ip ntable show name arp_cache 2>/dev/null")
+    if f then
+      v = tonumber(f:read("*a"):match("thresh3 (%d+)"))
+      f:close()
+    end
+  end
+  return v or 1024
+end
+local MARGIN = 128 -- neighbour entries left to the rest of the machine
+local cap = math.max(8, math.min(1024, math.floor((gc_thresh3() - MARGIN) / 2) + 1))
+
+local a = recipes.args("[N]", { max = 1, help = string.format([[
+  N   hosts, 2 to %d (default 4). Up to 8 hosts every pair pings; beyond that
+      h1 pings every other host. That takes 2*(N-1) entries in the kernel's
+      neighbour table, one table for every namespace of the machine, with %d
+      entries left to the rest of it (a bridge would take up to 1024 ports).]], cap, MARGIN) })
+local n = a:int(1, "N", { default = 4, min = 2, max = cap })
 
 local t = topo.new { name = "lan" }
 local s1 = t:switch("s1")

@@ -1,6 +1,9 @@
--- lsns.lua: every namespace of the system, as lsns(8), plus those only a pin or an fd holds
+-- lsns.lua: every namespace, as lsns(8) lists them, plus those only a pin or an fd holds; args: [--json] [-t TYPE]
 --
 --   nslua -r lsns [--json] [-t TYPE]
+--
+-- On a terminal the COMMAND column is cut at the terminal's width, as lsns
+-- cuts it; into a pipe or a file every line is whole.
 --
 -- ns.list() reads every task's /proc/PID/task/TID/ns links, every open fd
 -- and the nsfs mounts of this mount namespace. lsns reads only processes'
@@ -11,21 +14,30 @@ local ns = require "ns"
 local proc = require "proc"
 local recipes = require "recipes"
 
-local function usage() recipes.usage("[--json] [-t TYPE]  (TYPE: " .. table.concat(ns.TYPES, ", ") .. ")") end
+local types = table.concat(ns.TYPES, ", ")
+local a = recipes.args("[--json] [-t TYPE]", { rest = 1, help = [[
+  -J, --json       the list as JSON: {"namespaces": [{ns, type, nprocs, pid,
+                   user, command, path, names}, ...]}
+  -t, --type TYPE  only namespaces of TYPE: ]] .. types .. "\n\n" .. [[
+  A namespace no process is in (held by a bind mount, as `ip netns add`
+  makes, or an open fd) shows with NPROCS 0 and what holds it.]] })
 
 local as_json, only = false, nil
 local i = 1
 while i <= #arg do
-  if arg[i] == "--json" or arg[i] == "-J" then
+  if arg[i] == "-h" or arg[i] == "--help" then
+    a:help()
+  elseif arg[i] == "--json" or arg[i] == "-J" then
     as_json = true
   elseif arg[i] == "-t" or arg[i] == "--type" then
     i = i + 1
     only = arg[i]
+    if not only then a:bad(arg[i - 1] .. " needs a TYPE: " .. types) end
     local known = false
     for _, t in ipairs(ns.TYPES) do known = known or t == only end
-    if not known then usage() end
+    if not known then a:bad(string.format("unknown namespace type %q; TYPE is one of %s", only, types)) end
   else
-    usage()
+    a:bad(string.format("unknown option %q", arg[i]))
   end
   i = i + 1
 end
@@ -75,10 +87,24 @@ if as_json then
   end
   print(json.encode({ namespaces = out }))
 else
-  print(string.format("%10s %-6s %6s %7s %-8s %s", "NS", "TYPE", "NPROCS", "PID", "USER", "COMMAND"))
+  -- on a terminal, a line ends at its edge: the last column is cut there, as
+  -- lsns cuts it (counting UTF-8 characters); whole in a pipe or a file
+  local width = recipes.columns()
+  local function line(s)
+    if width then
+      local n, cut = 0, nil
+      for pos in s:gmatch("()[^\128-\191]") do
+        n = n + 1
+        if n == width + 1 then cut = pos break end
+      end
+      if cut then s = s:sub(1, cut - 1) end
+    end
+    print(s)
+  end
+  line(string.format("%10s %-6s %6s %7s %-8s %s", "NS", "TYPE", "NPROCS", "PID", "USER", "COMMAND"))
   for _, r in ipairs(rows) do
     local what = r.command or ("(held by " .. r.path .. ")")
-    print(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", cell(what)))
+    line(string.format("%10d %-6s %6d %7s %-8s %s", r.ns, r.type, r.nprocs, r.pid or "-", r.user or "-", cell(what)))
   end
   if unreadable then
     io.stderr:write("lsns: namespaces of pid(s) ", table.concat(unreadable, ","), " could not be read (EACCES)\n")

@@ -1,36 +1,29 @@
--- nsenter.lua: run a command inside all the namespaces of a process, as `nsenter -a -t PID CMD`
+-- nsenter.lua: run CMD in every namespace of process PID, as nsenter -a; without PID, a demo; args: [PID [CMD...]]
 --
---   nslua -r nsenter PID [CMD...]
---   nslua -r nsenter                 (demo: a sleep in new net and uts namespaces)
+--   nslua -r nsenter PID [CMD...]    CMD (default: hostname) in PID's namespaces
+--   nslua -r nsenter                 (demo: hostname in a sleep's new net and uts namespaces)
 --
 -- ns.with(pid, fn) runs fn on a worker thread that joined every namespace of
--- PID but user and time (nsenter -a); a command started from there (here with
--- io.popen, or proc.run when the spawn half of proc is present) is born in
--- them. The recipe then checks from outside: the command's own
--- /proc/self/ns links must equal PID's.
+-- PID but user and time (nsenter -a); a command proc.run starts from there is
+-- born in them. Before it runs CMD, the recipe checks from outside: a probe
+-- started the same way must find PID's namespaces (/proc/PID/ns) as its own
+-- /proc/self/ns links. As nsenter(1), the recipe exits with CMD's exit code;
+-- 127 when CMD is not found, 126 when it cannot be run.
 local ns = require "ns"
 local proc = require "proc"
 local recipes = require "recipes"
 
 local TYPES = { "cgroup", "ipc", "mnt", "net", "pid", "uts" }
 
--- run a shell command from the thread running Lua (inside ns.with: the
--- worker) and return its output: proc.run where the spawn half of proc is
--- present, io.popen otherwise; both start the child from that thread's
--- namespaces
-local function popen_lines(cmd)
-  if proc.run then
-    local r = assert(proc.run({ "sh", "-c", cmd }))
-    return r.stdout
-  end
-  local f = assert(io.popen(cmd))
-  local out = f:read("*a")
-  f:close()
-  return out
-end
+local a = recipes.args("[PID [CMD...]]", { max = 1, rest = 2, help = [[
+  PID      the process whose namespaces (all but user and time) CMD runs in
+  CMD...   the command and its arguments, default hostname; run without a
+           shell, with the recipe's stdin, stdout and stderr. Its exit code is
+           the recipe's: 127 when it is not found, 126 when it cannot run
+  without PID: a demo, hostname run in the new net and uts namespaces of a
+  sleep the recipe starts]] })
+local target = arg[1] and a:int(1, "PID", { min = 1 })
 
-local target = arg[1] and recipes.int(arg[1], { min = 1 })
-if arg[1] and not target then recipes.usage("[PID [CMD...]]") end
 local demo
 if not target then
   -- demo target: a sleep started inside new net and uts namespaces
@@ -51,12 +44,11 @@ if not target then
   assert(target, "the demo process did not start")
 end
 
-local cmd = "hostname"
-if #arg > 1 then
-  local parts = {}
-  for i = 2, #arg do parts[#parts + 1] = "'" .. arg[i]:gsub("'", "'\\''") .. "'" end
-  cmd = table.concat(parts, " ")
-end
+local cmd = { "hostname" }
+if #arg > 1 then cmd = { unpack(arg, 2) } end
+-- the demo reads what hostname prints; otherwise the command has the terminal
+local io_of = demo and "pipe" or "inherit"
+cmd.stdin, cmd.stdout, cmd.stderr = "inherit", io_of, "inherit"
 
 -- the namespaces we are about to enter, as /proc shows them
 local info, err = proc.info(target)
@@ -65,33 +57,43 @@ local want = info.ns
 local probe = {}
 for _, t in ipairs(TYPES) do probe[#probe + 1] = "readlink /proc/self/ns/" .. t end
 
-local out, links = ns.with(target, function()
-  return popen_lines(cmd), popen_lines(table.concat(probe, "; "))
-end)
-io.write(out)
-
-local ok, i = true, 0
-for line in links:gmatch("[^\n]+") do
-  i = i + 1
-  local t = TYPES[i]
-  local id = tonumber(line:match("%[(%d+)%]"))
-  -- pid: a command started inside is in the target's pid namespace
-  if want[t] and id ~= want[t] then
-    io.stderr:write(string.format("nsenter: %s: the command ran in %s, pid %d is in %s:[%d]\n",
-      t, line, target, t, want[t]))
-    ok = false
+local res, werr = ns.with(target, function()
+  local links = proc.run { "sh", "-c", table.concat(probe, "; ") }
+  local links_ok = links and links.code == 0
+  if links_ok then
+    local i = 0
+    for line in links.stdout:gmatch("[^\n]+") do
+      i = i + 1
+      local t = TYPES[i]
+      local id = tonumber(line:match("%[(%d+)%]"))
+      -- pid: a command started inside is in the target's pid namespace
+      if want[t] and id ~= want[t] then
+        return { wrong = string.format("%s: a command started there ran in %s, pid %d is in %s:[%d]",
+          t, line, target, t, want[t]) }
+      end
+    end
+    links_ok = i == #TYPES
   end
+  local r, rerr, code = proc.run(cmd)
+  return { r = r, err = rerr, code = code, unchecked = not links_ok }
+end)
+if not res then recipes.fail(werr) end -- PID's namespaces could not be entered (EACCES, ESRCH)
+if res.wrong then recipes.fail(res.wrong) end
+if res.unchecked then
+  io.stderr:write("nsenter: sh could not read /proc/self/ns in PID's namespaces: not checked\n")
 end
-if i ~= #TYPES then
-  io.stderr:write("nsenter: could not read the command's namespaces\n")
-  ok = false
+if not res.r then
+  -- as nsenter(1): "failed to execute", 127 for a command not found
+  io.stderr:write("nsenter: ", res.err, "\n")
+  os.exit(res.code == "ENOENT" and 127 or 126)
 end
+
 if demo then
+  io.write(res.r.stdout)
   proc.kill(target, "KILL")
   demo:close()
-  if out ~= "nsenter-demo\n" then
-    io.stderr:write("nsenter: the demo command saw hostname ", out)
-    ok = false
+  if res.r.stdout ~= "nsenter-demo\n" or res.unchecked then
+    recipes.fail("the demo command saw hostname " .. res.r.stdout)
   end
 end
-os.exit(ok and 0 or 1)
+os.exit(res.r.code)

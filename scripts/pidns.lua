@@ -6,6 +6,9 @@
 -- The child reports what it sees; the host checks it from outside through
 -- /proc/PID/status (NSpid: the host pid, then 1) and nsenter.
 local proc = require "proc"
+local recipes = require "recipes"
+
+recipes.args("")
 
 local p = assert(proc.spawn{
   "sh", "-c", "echo $$ /proc/[0-9]*; exec sleep 1000",

@@ -15,6 +15,9 @@ local mount = require "mount"
 local net = require "net"
 local ns = require "ns"
 local proc = require "proc"
+local recipes = require "recipes"
+
+recipes.args("")
 
 assert(ns.unshare("mnt"))
 assert(mount.tmpfs("/mnt", { size = "64m" }))

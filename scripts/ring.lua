@@ -1,8 +1,8 @@
--- ring.lua: k routers in a ring, a host behind each; static routes make every host reach every other
+-- ring.lua: K routers in a ring, a host behind each, static routes; every host pings every other; args: [K]
 --
 --        h1                 each router: r_i --- s_i --- h_i
 --        |                  and r_i --- r_(i+1) around the ring
---   r4 - r1 - r2            (k from the command line, default 4)
+--   r4 - r1 - r2            (K = 4, the default)
 --   |         |
 --   h4   r3   h2            nslua -r ring 6
 --        |
@@ -10,8 +10,10 @@
 local recipes = require "recipes"
 local topo = require "topo"
 
-local k = #arg <= 1 and recipes.int(arg[1], { default = 4, min = 3 })
-if not k then recipes.usage("[k >= 3 routers, default 4]") end
+local a = recipes.args("[K]", { max = 1, help = [[
+  K   routers, at least 3 (default 4), each with a host behind it; every host
+      pings every other, the farthest K/2 routers away]] })
+local k = a:int(1, "K", { default = 4, min = 3 })
 
 local t = topo.new { name = "ring", routing = "static" }
 local routers = {}

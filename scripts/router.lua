@@ -2,7 +2,10 @@
 --
 --   h1 --- s1 --- r1 --- s2 --- h2
 --       10.0.0.0/24   10.0.1.0/24
+local recipes = require "recipes"
 local topo = require "topo"
+
+recipes.args("")
 
 local t = topo.new { name = "rtr" }
 local s1, s2, r1 = t:switch("s1"), t:switch("s2"), t:router("r1")

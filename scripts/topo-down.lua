@@ -1,11 +1,13 @@
--- topo-down.lua: tear down a kept (or orphaned) topology by name; without a name, list them
+-- topo-down.lua: tear down a kept or orphaned topology; without NAME, list those there are; args: [NAME]
 --
 --   nslua -r topo-down          list topologies with a state file
 --   nslua -r topo-down lab      stop "lab": its namespaces go, each checked by identity first
 local recipes = require "recipes"
 local topo = require "topo"
 
-if #arg > 1 then recipes.usage("[NAME]") end
+recipes.args("[NAME]", { max = 1, help = [[
+  NAME   the topology to stop (topo.new{name = NAME} with keep, or one whose
+         owner died); without it, the topologies that have a state file]] })
 local name = arg[1]
 if not name then
   local list = topo.list()

@@ -3,7 +3,10 @@
 --   h1 (10.0.0.1) ---- h2 (10.0.0.2)
 --
 -- While it runs, `ip netns` shows two-h1 and two-h2; when it ends they are gone.
+local recipes = require "recipes"
 local topo = require "topo"
+
+recipes.args("")
 
 local t = topo.new { name = "two" }
 local h1, h2 = t:host("h1"), t:host("h2")

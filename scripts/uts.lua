@@ -1,6 +1,6 @@
--- uts.lua: hostname isolation, shown side by side: two uts namespaces with their own names
+-- uts.lua: hostname isolation: two uts namespaces with host names of their own, side by side; args: [NAME1 [NAME2]]
 --
---   nslua -r uts [name1 name2]
+--   nslua -r uts [NAME1 [NAME2]]
 --
 -- Creates two uts namespaces (as `unshare --uts`), sets a hostname in each,
 -- and asks hostname(1) — run inside each namespace — what it sees. The host
@@ -8,9 +8,14 @@
 local ns = require "ns"
 local recipes = require "recipes"
 
+local a = recipes.args("[NAME1 [NAME2]]", { max = 2, help = [[
+  NAME1, NAME2   the host names of the two namespaces, 1 to 64 bytes each
+                 (default alpha and beta)]] })
 local names = { arg[1] or "alpha", arg[2] or "beta" }
-for _, name in ipairs(names) do
-  if #arg > 2 or #name == 0 or #name > 64 then recipes.usage("[name1 name2]  (host names of 1..64 bytes)") end
+for i, name in ipairs(names) do
+  if #name == 0 or #name > 64 then
+    a:bad(string.format("NAME%d must be a host name of 1 to 64 bytes, got %d bytes", i, #name))
+  end
 end
 
 -- what hostname(1), an outside program, prints when run from here

@@ -2,6 +2,9 @@
 local container = require "container"
 local mount = require "mount"
 local ns = require "ns"
+local recipes = require "recipes"
+
+recipes.args("")
 
 assert(ns.unshare("mnt"))
 assert(mount.tmpfs("/mnt", { size = "64m" }))
