@@ -273,7 +273,15 @@ function test_new_namespaces_differ_from_ours(t)
   -- lsns agrees: the child is the only process in each new namespace
   local json = require "json"
   local seen = {}
-  for _, e in ipairs(json.decode(t:ok(proc.run{ "lsns", "-J", "-p", p.pid }).stdout).namespaces) do
+  -- lsns reads all of /proc: a process that ends meanwhile can make a run
+  -- print nothing, so a run that printed nothing is tried again
+  local r
+  for _ = 1, 5 do
+    r = t:ok(proc.run{ "lsns", "-J", "-p", p.pid })
+    if r.code == 0 and r.stdout ~= "" then break end
+  end
+  t:ok(r.code == 0 and r.stdout ~= "", "lsns -J -p: exit " .. r.code .. ": " .. r.stderr)
+  for _, e in ipairs(json.decode(r.stdout).namespaces) do
     seen[e.type] = e
   end
   for _, type in ipairs{ "net", "uts", "ipc", "cgroup", "mnt", "pid" } do
