@@ -387,8 +387,10 @@ for i = 1, k do
 end
 t:start()
 -- a reply comes at once or not at all: a short wait keeps the run without
--- routing (no replies) quick, a long one lets a busy machine answer
-local res = t:ping_all { timeout = routing == "none" and 0.5 or 10 }
+-- routing (no replies) quick; where one must come, net.ping's default 2 s,
+-- beyond the second a neighbour resolution may take (20 pairs stay within
+-- the test's minute for the line even if none answered)
+local res = t:ping_all { timeout = routing == "none" and 0.5 or 2 }
 local out = {}
 for _, p in ipairs(res.pairs) do
   out[#out + 1] = { from = t:node(p.from).netns, to = t:node(p.to).ip, ok = p.ok, error = p.error }
@@ -415,7 +417,7 @@ func ringPings(t *testing.T, k int, routing string) (pairs []pingPair, iputils [
 	if err := json.Unmarshal([]byte(line), &pairs); err != nil {
 		t.Fatalf("%v: %q", err, line)
 	}
-	wait := "10" // seconds for the reply: as in ringScript, short only where none comes
+	wait := "2" // seconds for the reply: as in ringScript, short only where none comes
 	if routing == "none" {
 		wait = "1"
 	}
