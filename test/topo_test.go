@@ -449,7 +449,7 @@ func TestTopoRingReachability(t *testing.T) {
 	}
 	if now := harness.NeighbourTableFulls(); t.Failed() && now > fulls {
 		t.Logf("the kernel's ARP table, shared by every netns of the machine, was full %d times meanwhile "+
-			"(/proc/net/stat/arp_cache table_fulls): other namespaces' neighbours crowded the ring's out", now-fulls)
+			"(table_fulls in "+harness.ArpCache+"): other namespaces' neighbours crowded the ring's out", now-fulls)
 	}
 	pairs, iputils = ringPings(t, 4, "none")
 	for i, p := range pairs {

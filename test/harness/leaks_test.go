@@ -81,7 +81,7 @@ func TestLeakCheckerCatchesLeaks(t *testing.T) {
 // names it when it failed while the table was full).
 func TestNeighbourTableFullsReads(t *testing.T) {
 	if n := NeighbourTableFulls(); n < 0 {
-		b, _ := os.ReadFile("/proc/net/stat/arp_cache")
-		t.Fatalf("table_fulls not read from /proc/net/stat/arp_cache:\n%s", b)
+		b, err := os.ReadFile(ArpCache)
+		t.Fatalf("table_fulls not read from %s (%v):\n%s", ArpCache, err, b)
 	}
 }
