@@ -93,7 +93,7 @@ func TestCreateNetMadeAhead(t *testing.T) {
 		return held, stale
 	}
 	held, stale := extra()
-	for deadline := time.Now().Add(5 * time.Second); len(stale) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); len(stale) > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 		held, stale = extra()
 	}
@@ -105,7 +105,7 @@ func TestCreateNetMadeAhead(t *testing.T) {
 	}
 	vm.Close()
 	closed = true
-	for deadline := time.Now().Add(5 * time.Second); len(held) > 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(20 * time.Second); len(held) > 0 && time.Now().Before(deadline); {
 		time.Sleep(time.Millisecond)
 		held, _ = extra()
 	}

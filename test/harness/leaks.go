@@ -233,3 +233,46 @@ func reapOrphans() {
 		}
 	}
 }
+
+// ArpCache is the ARP table's statistics file. The kernel shows it only in
+// the initial network namespace: pid 1's, outside test/sandbox.sh's.
+const ArpCache = "/proc/1/net/stat/arp_cache"
+
+// NeighbourTableFulls returns how often the kernel's IPv4 neighbour (ARP)
+// table has been full since boot (ArpCache's table_fulls summed over the
+// CPUs), or -1 if it cannot be read. The table is one for every network
+// namespace of the machine (gc_thresh3, 1024 entries by default): when
+// other namespaces fill it, a new neighbour cannot be resolved and packets
+// to it are dropped. A ping test that failed while this count grew says so.
+func NeighbourTableFulls() int64 {
+	data, err := os.ReadFile(ArpCache)
+	if err != nil {
+		return -1
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) < 2 {
+		return -1
+	}
+	col := -1
+	for i, h := range strings.Fields(lines[0]) {
+		if h == "table_fulls" {
+			col = i
+		}
+	}
+	if col < 0 {
+		return -1
+	}
+	var sum int64
+	for _, l := range lines[1:] {
+		f := strings.Fields(l)
+		if col >= len(f) {
+			return -1
+		}
+		n, err := strconv.ParseInt(f[col], 16, 64)
+		if err != nil {
+			return -1
+		}
+		sum += n
+	}
+	return sum
+}

@@ -76,3 +76,12 @@ func TestLeakCheckerCatchesLeaks(t *testing.T) {
 		})
 	}
 }
+
+// The ARP table's overflow count is read from the kernel (a ping test
+// names it when it failed while the table was full).
+func TestNeighbourTableFullsReads(t *testing.T) {
+	if n := NeighbourTableFulls(); n < 0 {
+		b, err := os.ReadFile(ArpCache)
+		t.Fatalf("table_fulls not read from %s (%v):\n%s", ArpCache, err, b)
+	}
+}
