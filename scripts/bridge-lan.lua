@@ -17,20 +17,7 @@ local recipes = require "recipes"
 
 local MARGIN = 128 -- neighbour entries left to the rest of the machine
 
--- gc_thresh3: a sysctl of the initial network namespace only; from any
--- other, `ip ntable` shows the table's thresholds (the same table)
-local function gc_thresh3()
-  local v = tonumber((net.sysctl("net.ipv4.neigh.default.gc_thresh3")))
-  if not v then
-    local f = io.popen("ip ntable show name arp_cache 2>/dev/null")
-    if f then
-      v = tonumber(f:read("*a"):match("thresh3 (%d+)"))
-      f:close()
-    end
-  end
-  return v or 1024, v and "net.ipv4.neigh.default.gc_thresh3" or "the kernel's default"
-end
-local thresh3, from = gc_thresh3()
+local thresh3, from = require("topo").neigh_limit() -- gc_thresh3, or the default where unreadable
 local cap = 2
 while cap < 250 and (cap + 1) * cap <= thresh3 - MARGIN do cap = cap + 1 end
 

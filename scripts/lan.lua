@@ -11,20 +11,9 @@ local topo = require "topo"
 -- pings fill the kernel's neighbour (ARP) table, one for the whole machine:
 -- h1 pinging N-1 hosts takes 2*(N-1) entries (one each way). Its size is
 -- net.ipv4.neigh.default.gc_thresh3, a sysctl of the initial network
--- namespace only; from any other, `ip ntable` shows it (the same table).
-local function gc_thresh3()
-  local v = tonumber((require("net").sysctl("net.ipv4.neigh.default.gc_thresh3")))
-  if not v then
-    local f = io.popen("ip ntable show name arp_cache 2>/dev/null")
-    if f then
-      v = tonumber(f:read("*a"):match("thresh3 (%d+)"))
-      f:close()
-    end
-  end
-  return v or 1024
-end
+-- namespace only (topo.neigh_limit: the kernel's default from any other).
 local MARGIN = 128 -- neighbour entries left to the rest of the machine
-local cap = math.max(8, math.min(1024, math.floor((gc_thresh3() - MARGIN) / 2) + 1))
+local cap = math.max(8, math.min(1024, math.floor((topo.neigh_limit() - MARGIN) / 2) + 1))
 
 local a = recipes.args("[N]", { max = 1, help = string.format([[
   N   hosts, 2 to %d (default 4). Up to 8 hosts every pair pings; beyond that

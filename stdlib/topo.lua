@@ -580,6 +580,16 @@ local function neigh_limit()
   return v
 end
 
+--- topo.neigh_limit() is the size of the kernel's neighbour (ARP) table,
+--- one for every namespace of the machine, and where that number comes
+--- from: net.ipv4.neigh.default.gc_thresh3 when the script can read it
+--- (from the initial network namespace), else the kernel's default, 1024.
+function M.neigh_limit()
+  local v = neigh_limit()
+  if v then return v, NEIGH_LIMIT_SYSCTL end
+  return NEIGH_LIMIT_DEFAULT, "the kernel's default"
+end
+
 -- neigh_flusher returns a function that empties the neighbour caches of
 -- every interface of the topology's hosts and routers. Setting a link's
 -- MAC address, even to the one it has, makes the kernel drop the link's

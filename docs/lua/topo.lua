@@ -232,6 +232,14 @@ function topo.attach(name) end
 ---@return {name: string, owner: integer?, alive: boolean, kept: boolean, status: string, nodes: integer}[]
 function topo.list() end
 
+---The size of the kernel's neighbour (ARP) table, one for every namespace of
+---the machine, and where the number comes from: net.ipv4.neigh.default.gc_thresh3
+---when readable (from the initial network namespace), else the kernel's
+---default, 1024. ping_all keeps within it; recipes cap their N by it.
+---@return integer limit
+---@return string source
+function topo.neigh_limit() end
+
 ---Where state files live: /run/nslua/topo, or nslua.runtime_dir .. "/topo"
 ---when rootless.
 ---@return string
