@@ -496,6 +496,7 @@ Container.remove = method("remove", function(self)
   self._removed = true
 end)
 
+Container.__fields = { "pid", "rootfs", "hostname" } -- for the REPL's completion
 Container.__index = function(c, k)
   if k == "pid" then return c._proc and c._proc:running() and c._proc.pid or nil end
   if k == "rootfs" then return c._rootfs end

@@ -317,6 +317,7 @@ end
 -- "<topo>-<node>", or the topology's own for a switch) and a switch's
 -- node.bridge (its bridge's name there, shortened as interface names are)
 -- come from the plan.
+Node.__fields = { "ip", "netns", "bridge" } -- for the REPL's completion
 Node.__index = function(self, k)
   if k == "ip" or k == "netns" or k == "bridge" then
     local p, err = rawget(self, "_t"):_plan_of()
@@ -512,6 +513,7 @@ end
 
 ---------------------------------------------------------------- links
 
+Link.__fields = { "a_iface", "b_iface", "a_ip", "b_ip", "subnet", "rate", "delay", "loss", "mtu" }
 Link.__index = function(self, k)
   if Link[k] then return Link[k] end
   local p, err = rawget(self, "_t"):_plan_of()
