@@ -20,9 +20,10 @@ import (
 // file:lines() the file, neither closed at the end. Reading through read,
 // they wait for standard input as read does (stdin.go, which runs first).
 //
-// io.open's failure reads as C Lua's, "/x: No such file or directory" with
-// the errno number (2), where gopher-lua gave Go's "open /x: no such file or
-// directory" and always 1.
+// io.open creates files with mode 0666 less the umask, as C Lua's fopen
+// (gopher-lua's: 0600), and its failure reads as C Lua's, "/x: No such file
+// or directory" with the errno number (2), where gopher-lua gave Go's "open
+// /x: no such file or directory" and always 1.
 //
 // io.read and file:read take Lua 5.3's formats without the star ("l",
 // "n", "a") beside 5.1's ("*l", ...): gopher-lua refused them, and the
@@ -50,7 +51,7 @@ func (vm *VM) ioCompat() {
 	if ioread, ok := iolib.RawGetString("read").(*lua.LFunction); ok {
 		iolib.RawSetString("read", starFormats(L, ioread, 1))
 	}
-	open = cLuaOpenErrors(L, open)
+	open = cLuaOpen(L, open)
 	iolib.RawSetString("open", open)
 	lineOf := func(L *lua.LState, file lua.LValue) lua.LValue {
 		L.Push(read)
@@ -165,11 +166,23 @@ var errnoByText = sync.OnceValue(func() map[string]unix.Errno {
 	return m
 })
 
-// cLuaOpenErrors wraps gopher-lua's io.open: a failure "open PATH: text", 1
-// becomes "PATH: Text", errno, as fopen's strerror and errno give it to C Lua.
-func cLuaOpenErrors(L *lua.LState, open *lua.LFunction) *lua.LFunction {
+// cLuaOpen wraps gopher-lua's io.open as C Lua's fopen behaves. A file it
+// creates gets mode 0666 less the umask, not gopher-lua's 0600 (a file
+// written into a container's root was unreadable to the container's other
+// users): for the modes that create, the file is created first, O_EXCL, as
+// fopen would, and gopher-lua then opens what is there. A failure "open
+// PATH: text", 1 becomes "PATH: Text", errno, as strerror and errno give it.
+func cLuaOpen(L *lua.LState, open *lua.LFunction) *lua.LFunction {
 	return L.NewFunction(func(L *lua.LState) int {
 		top := L.GetTop()
+		if path, ok := L.Get(1).(lua.LString); ok {
+			if mode, ok := L.Get(2).(lua.LString); ok && strings.ContainsAny(string(mode), "wa") {
+				// EEXIST (or any failure) leaves the file to gopher-lua's open
+				if fd, err := unix.Open(string(path), unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC, 0o666); err == nil {
+					unix.Close(fd)
+				}
+			}
+		}
 		n := passOn(L, open)
 		if n != 3 || L.Get(top+1) != lua.LNil {
 			return n

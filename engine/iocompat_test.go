@@ -3,10 +3,12 @@ package engine
 import (
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
 	lua "github.com/yuin/gopher-lua"
+	"golang.org/x/sys/unix"
 )
 
 // TestReadTakesLua54Formats: io.read and file:read take "l", "n", "a"
@@ -42,6 +44,37 @@ assert(not ok and msg:find("bad argument #1 to 'read' (format expected, got tabl
 `, "read")
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenCreatesAsFopen: a file io.open creates gets 0666 less the umask,
+// as fopen gives it (gopher-lua gave 0600); an existing file keeps its mode.
+func TestOpenCreatesAsFopen(t *testing.T) {
+	runtime.LockOSThread() // the umask below is this thread's (CLONE_FS)
+	defer runtime.UnlockOSThread()
+	old := unix.Umask(0o027)
+	defer unix.Umask(old)
+	dir := t.TempDir()
+	kept := filepath.Join(dir, "kept")
+	if err := os.WriteFile(kept, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	vm := New(nil, nil)
+	defer vm.Close()
+	vm.L.SetGlobal("dir", lua.LString(dir))
+	if err := vm.DoString(`
+for _, m in ipairs{"w", "a", "w+", "a+"} do assert(io.open(dir .. "/" .. m, m)):close() end
+assert(io.open(dir .. "/kept", "w")):close()`, "open"); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]os.FileMode{"w": 0o640, "a": 0o640, "w+": 0o640, "a+": 0o640, "kept": 0o600} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != want {
+			t.Errorf("io.open(%q): mode %o, want %o", name, st.Mode().Perm(), want)
+		}
 	}
 }
 
