@@ -233,10 +233,12 @@ func TestRecipesHelpers(t *testing.T) {
 // TestRecipeLsnsEscapes: a command line with a newline or a tab stays on its
 // row, written as lsns(8) writes it (\x0a, \x09, and \x5c for a backslash
 // that would read as an escape).
-func TestRecipeLsnsEscapes(t *testing.T) {
-	harness.NoLeaks(t)
-	// read, a builtin, waits on stdin: no child of sh to outlive it
-	cmd := exec.Command("unshare", "--uts", "sh", "-c", "read x\ntrue \\x\t#")
+// utsShell starts `unshare --uts sh -c script` (a script waiting on its
+// stdin, which the test holds) and returns sh's pid once unshare has execed
+// it in the new uts namespace; it ends with the test.
+func utsShell(t *testing.T, script string) string {
+	t.Helper()
+	cmd := exec.Command("unshare", "--uts", "sh", "-c", script)
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -246,21 +248,26 @@ func TestRecipeLsnsEscapes(t *testing.T) {
 	}
 	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
 	pid := strconv.Itoa(cmd.Process.Pid)
-	// unshare has execed sh once its namespace is new
-	want := `sh -c read x\x0atrue \x5cx\x09#`
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var self, it unix.Stat_t
 		cmdline, _ := os.ReadFile("/proc/" + pid + "/cmdline")
 		if unix.Stat("/proc/self/ns/uts", &self) == nil && unix.Stat("/proc/"+pid+"/ns/uts", &it) == nil &&
 			self.Ino != it.Ino && strings.HasPrefix(string(cmdline), "sh\x00") {
-			break
+			return pid
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("unshare did not start sh in a new uts namespace")
 		}
 		time.Sleep(time.Millisecond) // polling interval, not synchronisation
 	}
+}
+
+func TestRecipeLsnsEscapes(t *testing.T) {
+	harness.NoLeaks(t)
+	// read, a builtin, waits on stdin: no child of sh to outlive it
+	pid := utsShell(t, "read x\ntrue \\x\t#")
+	want := `sh -c read x\x0atrue \x5cx\x09#`
 	r := harness.Run(t, "-r", "lsns", "-t", "uts")
 	if r.Code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.Code, r.Stdout, r.Stderr)
@@ -475,26 +482,7 @@ func TestRecipeBridgeLanCap(t *testing.T) {
 func TestRecipeLsnsCutsToTheTerminal(t *testing.T) {
 	harness.NoLeaks(t)
 	long := "read x # " + strings.Repeat("y", 200)
-	cmd := exec.Command("unshare", "--uts", "sh", "-c", long)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	pid := strconv.Itoa(cmd.Process.Pid)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if c, _ := os.ReadFile("/proc/" + pid + "/cmdline"); strings.HasPrefix(string(c), "sh\x00") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("unshare did not start sh")
-		}
-		time.Sleep(time.Millisecond) // polling interval, not synchronisation
-	}
+	pid := utsShell(t, long)
 	rowOf := func(out string) string {
 		for _, l := range strings.Split(out, "\n") {
 			if f := strings.Fields(l); len(f) > 3 && f[3] == pid {
